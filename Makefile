@@ -1,0 +1,48 @@
+# Quick start: `make demo` (install, then audit the shipped demo corpus) and `make test`.
+PYTHON ?= python3
+PIP := $(PYTHON) -m pip
+# Debian packages: speech synthesis the tests use to make spoken audio, sox for measurements.
+APT_PACKAGES := flite espeak-ng sox libsndfile1
+# Only to rebuild the shipped demo corpus from its sources (scripts/build_demo_corpus.py).
+CORPUS_APT_PACKAGES := asterisk-core-sounds-en-wav asterisk-core-sounds-es-wav asterisk-core-sounds-fr-wav \
+	asterisk-core-sounds-it-wav asterisk-core-sounds-ru-wav flite festival festvox-kallpc16k \
+	festvox-us-slt-hts festvox-italp16k festvox-itapc16k
+
+.PHONY: install install-test apt demo test lint typecheck check bench corpus clean
+
+apt:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing Debian packages:$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+# torch is pinned to the CPU build first, so no other requirement can pull a multi-GB CUDA build.
+install: apt
+	$(PIP) install -q torch==2.13.0
+	$(PIP) install -q -e '.[all]'
+
+install-test: install
+	$(PIP) install -q -e '.[all,test]'
+
+demo: install
+	voiceleak demo --fresh
+
+test: install-test
+	$(PYTHON) -m pytest -q
+
+lint: install-test
+	ruff check src tests benchmarks scripts
+	mypy
+
+check: lint test
+
+bench: install-test
+	$(PYTHON) benchmarks/run_all.py
+
+corpus:
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(CORPUS_APT_PACKAGES)
+	$(PYTHON) scripts/build_demo_corpus.py
+
+clean:
+	rm -rf runs build dist *.egg-info .pytest_cache .mypy_cache

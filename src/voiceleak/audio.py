@@ -1,0 +1,88 @@
+"""Audio in and out: load any file soundfile reads, downmix, resample with soxr, encode WAV.
+
+Every problem raises AudioError naming the file, so a run can record it against the clip and go on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+import soxr
+
+from voiceleak.types import Audio
+
+MODEL_RATE = 16_000  # what audio LLMs and voiceprint encoders expect
+
+
+class AudioError(ValueError):
+    """A clip that cannot be used, with the file and the reason."""
+
+    def __init__(self, path: Path | str, problem: str) -> None:
+        super().__init__(f"{path}: {problem}")
+        self.path = str(path)
+        self.problem = problem
+
+
+def load(path: Path | str, *, offset: float = 0.0, duration: float | None = None,
+         sample_rate: int | None = None) -> Audio:
+    """Read a clip as mono float32, optionally a segment of it and resampled to `sample_rate`."""
+    path = Path(path)
+    if not path.is_file():
+        raise AudioError(path, "file not found")
+    try:
+        info = sf.info(str(path))
+        start = int(round(offset * info.samplerate))
+        frames = -1 if duration is None else int(round(duration * info.samplerate))
+        data, rate = sf.read(str(path), start=start, frames=frames, dtype="float32", always_2d=True)
+    except (sf.LibsndfileError, RuntimeError, TypeError) as exc:
+        raise AudioError(path, f"unreadable or corrupt audio ({exc})") from exc
+    if data.size == 0:
+        raise AudioError(path, "empty audio (no samples)")
+    mono = data.mean(axis=1).astype(np.float32)  # downmix: users' corpora are sometimes stereo
+    if not np.all(np.isfinite(mono)):
+        raise AudioError(path, "audio contains NaN or infinite samples")
+    audio = Audio(mono, int(rate))
+    return resample(audio, sample_rate) if sample_rate else audio
+
+
+def resample(audio: Audio, sample_rate: int) -> Audio:
+    if audio.sample_rate == sample_rate:
+        return audio
+    out = soxr.resample(audio.samples, audio.sample_rate, sample_rate, quality="HQ")
+    return Audio(np.asarray(out, dtype=np.float32), sample_rate)
+
+
+def to_wav_bytes(audio: Audio, sample_rate: int = MODEL_RATE) -> bytes:
+    """16-bit PCM mono WAV, the format every audio API accepts."""
+    audio = resample(audio, sample_rate)
+    buffer = io.BytesIO()
+    sf.write(buffer, np.clip(audio.samples, -1.0, 1.0), sample_rate, format="WAV", subtype="PCM_16")
+    return buffer.getvalue()
+
+
+def from_wav_bytes(data: bytes) -> Audio:
+    samples, rate = sf.read(io.BytesIO(data), dtype="float32", always_2d=True)
+    return Audio(samples.mean(axis=1).astype(np.float32), int(rate))
+
+
+def silence(seconds: float, sample_rate: int = MODEL_RATE) -> Audio:
+    return Audio(np.zeros(int(round(seconds * sample_rate)), dtype=np.float32), sample_rate)
+
+
+def white_noise(seconds: float, sample_rate: int = MODEL_RATE, *, rms: float = 0.05, seed: int = 0) -> Audio:
+    rng = np.random.default_rng(seed)
+    samples = rng.normal(0.0, rms, int(round(seconds * sample_rate))).astype(np.float32)
+    return Audio(samples, sample_rate)
+
+
+def file_hash(path: Path | str, chunk: int = 1 << 20) -> str:
+    """Content hash of a file's bytes: finds duplicate audio and fingerprints a corpus."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()[:24]

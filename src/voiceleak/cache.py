@@ -1,0 +1,53 @@
+"""A small persistent key-value store (SQLite) for responses and voiceprint embeddings.
+
+SQLite gives atomic writes, so a run killed mid-write never leaves a half entry behind, and
+several processes (local workers, Ray actors on one host) can share one cache file.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from pathlib import Path
+
+
+def default_cache_dir() -> Path:
+    configured = os.environ.get("VOICELEAK_CACHE")
+    if configured:
+        return Path(configured)
+    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "voiceleak"
+
+
+class KeyValueCache:
+    """Bytes by string key, in one table per namespace."""
+
+    def __init__(self, path: Path | str, namespace: str) -> None:
+        if not namespace.isidentifier():
+            raise ValueError(f"bad cache namespace {namespace!r}")
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.namespace = namespace
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(str(self.path), timeout=30, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute(f"CREATE TABLE IF NOT EXISTS {namespace} (key TEXT PRIMARY KEY, value BLOB)")
+        self._db.commit()
+
+    def get(self, key: str) -> bytes | None:
+        with self._lock:
+            row = self._db.execute(f"SELECT value FROM {self.namespace} WHERE key = ?", (key,)).fetchone()
+        return None if row is None else bytes(row[0])
+
+    def put(self, key: str, value: bytes) -> None:
+        with self._lock:
+            self._db.execute(f"INSERT OR REPLACE INTO {self.namespace} VALUES (?, ?)", (key, value))
+            self._db.commit()
+
+    def __len__(self) -> int:
+        with self._lock:
+            return int(self._db.execute(f"SELECT COUNT(*) FROM {self.namespace}").fetchone()[0])
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()

@@ -1,0 +1,29 @@
+"""`voiceleak report`: re-aggregate a run directory without calling any model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from voiceleak.cli.app import app, console, err, fail
+from voiceleak.report.console import print_summary
+from voiceleak.runner.log import RunDirError
+from voiceleak.runner.run import report as build_report
+
+
+@app.command()
+def report(
+    run_dir: Path = typer.Argument(..., help="A run directory written by `voiceleak run`."),
+    resamples: int = typer.Option(1000, help="Bootstrap resamples for the intervals."),
+) -> None:
+    """Rebuild results.json and report.html from a run's log (no model is called).
+
+    Example: voiceleak report runs/a1
+    """
+    try:
+        results = build_report(run_dir, resamples=resamples)
+    except RunDirError as exc:
+        raise fail(str(exc)) from exc
+    print_summary(results, console)
+    err.print(f"wrote {run_dir}/results.json and {run_dir}/report.html")

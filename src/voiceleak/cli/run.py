@@ -1,0 +1,100 @@
+"""`voiceleak run`: models x tasks x transforms over a corpus, resumable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from voiceleak.attributes import UnknownAttributeError
+from voiceleak.cli.app import app, console, err, fail
+from voiceleak.corpus.manifest import ManifestError
+from voiceleak.registry import UnknownNameError
+from voiceleak.report.console import print_summary
+from voiceleak.runner.executor import executors
+from voiceleak.runner.log import RunDirError
+from voiceleak.runner.plan import RunConfig
+from voiceleak.runner.run import RunOptions, Runner, load_config_file
+from voiceleak.spec import SpecError
+from voiceleak.types import Decoding
+
+USER_ERRORS = (ManifestError, UnknownNameError, UnknownAttributeError, SpecError, RunDirError, ValueError, KeyError)
+
+
+def execute_run(config: RunConfig, options: RunOptions) -> dict[str, object]:
+    """Run, report and print the summary; user mistakes become clear messages, not tracebacks."""
+    try:
+        runner = Runner(config, options, console=err)
+        added = runner.execute()
+    except USER_ERRORS as exc:
+        raise fail(str(exc)) from exc
+    except KeyboardInterrupt as exc:
+        err.print(f"[yellow]Interrupted. Every finished sample is in {options.out}; "
+                  "run the same command again to resume.[/]")
+        raise typer.Exit(130) from exc
+    results = runner.finish()
+    err.print(f"{added} new samples; results in {options.out}/results.json and {options.out}/report.html")
+    print_summary(results, console)
+    return results
+
+
+@app.command()
+def run(
+    corpus: Path = typer.Option(None, "--corpus", "-c", help="Manifest (JSON lines) of the corpus."),
+    model: list[str] = typer.Option(None, "--model", "-m", help="Model spec, repeatable: probe, majority, "
+                                    "'openai:gpt-4o-audio-preview', 'transformers:PATH' ..."),
+    task: list[str] = typer.Option(None, "--task", "-t", help="Task spec, repeatable; 'attribute' = every "
+                                   "labelled attribute. Example: 'attribute:age prompts=hearsay-main'."),
+    transform: list[str] = typer.Option(None, "--transform", help="Transform spec, repeatable (default none)."),
+    blind: bool = typer.Option(False, "--blind", help="Also run the blind control (1 s of silence)."),
+    baselines: bool = typer.Option(False, "--baselines", help="Also run the majority and uniform baselines."),
+    repeats: int = typer.Option(1, help="Samples per clip (use with --temperature > 0)."),
+    temperature: float = typer.Option(0.0, help="Decoding temperature for every backend."),
+    max_tokens: int = typer.Option(256, help="Token budget for every backend."),
+    max_per_class: int = typer.Option(None, help="Class-balanced cap per attribute class (seeded)."),
+    seed: int = typer.Option(0, help="Seed for sampling and decoding."),
+    out: Path = typer.Option(Path("runs/latest"), "--out", "-o", help="Run directory (resumes if it exists)."),
+    config: Path = typer.Option(None, "--config", help="audit.yaml with the full matrix (keys of RunConfig)."),
+    executor: str = typer.Option("local", help="Executor: local (default) or ray."),
+    concurrency: int = typer.Option(None, help="Requests in flight (default: the backends' own limits)."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the response cache."),
+) -> None:
+    """Run an audit: every model x task x transform over the corpus, appended to a resumable log.
+
+    Example: voiceleak run -c corpus.jsonl -m probe -m majority -t attribute --blind -o runs/a1
+    """
+    values: dict[str, object] = {}
+    if config is not None:
+        try:
+            values = load_config_file(config)
+        except (OSError, ValueError) as exc:
+            raise fail(str(exc)) from exc
+    corpus_value = values.get("corpus", corpus)
+    if corpus_value is None:
+        raise fail("give a corpus with --corpus MANIFEST (or corpus: in --config)")
+    models = list(values.get("models", model) or [])  # type: ignore[call-overload]
+    if baselines:
+        models += ["majority", "uniform"]
+    if not models:
+        raise fail("give at least one --model (see: voiceleak list models)")
+    transforms = list(values.get("transforms", transform) or ["none"])  # type: ignore[call-overload]
+    if blind:
+        transforms.append("blind:silence")
+    decoding_values = values.get("decoding") or {}
+    run_config = RunConfig(
+        corpus=str(corpus_value), models=tuple(dict.fromkeys(models)),
+        tasks=tuple(values.get("tasks", task) or ["attribute"]),  # type: ignore[call-overload]
+        transforms=tuple(dict.fromkeys(transforms)), repeats=int(values.get("repeats", repeats)),  # type: ignore[call-overload]
+        decoding=Decoding(**{"temperature": temperature, "max_tokens": max_tokens, "seed": seed,
+                             **decoding_values}),  # type: ignore[dict-item]
+        max_per_class=values.get("max_per_class", max_per_class), seed=int(values.get("seed", seed)),  # type: ignore[arg-type, call-overload]
+    )
+    out_dir = Path(str(values.get("out", out)))
+    chosen = str(values.get("executor", executor))
+    try:
+        factory = executors.get(chosen)
+    except UnknownNameError as exc:
+        raise fail(str(exc)) from exc
+    limit = values.get("concurrency", concurrency)
+    built = factory(int(limit)) if limit else (None if chosen == "local" else factory())  # type: ignore[call-overload]
+    execute_run(run_config, RunOptions(out=out_dir, executor=built, use_cache=not no_cache))

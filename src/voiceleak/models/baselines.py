@@ -1,0 +1,64 @@
+"""Chance on the table: a majority-class baseline (trained out of fold) and a uniform guesser."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from voiceleak.models.base import LocalModel, models
+from voiceleak.models.crossval import out_of_fold
+from voiceleak.spec import Spec
+from voiceleak.types import Request, Response
+
+
+@models.register("majority", "predicts the most frequent class of the training folds (same folds as the probe)")
+class MajorityBaseline:
+    accepts_audio = True
+    remote_host: str | None = None
+
+    def __init__(self, spec: Spec) -> None:
+        spec.check_known(set())
+        self.name = str(spec)
+
+    def identity(self) -> Mapping[str, Any]:
+        return {"name": self.name, "kind": "baseline"}
+
+    def cross_predict(self, requests: Sequence[Request], labels: Sequence[str],
+                      groups: Sequence[str] | None) -> list[Response]:
+        y = np.asarray(labels, dtype=object)
+
+        def fit_predict(train: np.ndarray, test: np.ndarray) -> list[str]:
+            # Ties break alphabetically so the baseline is deterministic.
+            counts = Counter(y[train].tolist())
+            best = max(sorted(counts), key=lambda label: counts[label])
+            return [best] * len(test)
+
+        folds = out_of_fold(labels, groups, fit_predict)
+        return [Response(r.id, p, error=folds.excluded.get(i), meta={"cv": folds.scheme})
+                for i, (r, p) in enumerate(zip(requests, folds.predictions, strict=True))]
+
+
+@models.register("uniform", "picks one of the request's choices uniformly at random (seeded per request)")
+class UniformBaseline(LocalModel):
+    max_batch = 256
+
+    def __init__(self, spec: Spec) -> None:
+        spec.check_known({"seed"})
+        self.name = str(spec)
+        self.seed = spec.get_int("seed", 0)
+
+    def identity(self) -> Mapping[str, Any]:
+        return {"name": self.name, "kind": "baseline", "seed": self.seed}
+
+    async def generate(self, requests: Sequence[Request]) -> list[Response]:
+        return [self._answer(r) for r in requests]
+
+    def _answer(self, request: Request) -> Response:
+        if not request.choices:
+            return Response(request.id, None, error="uniform baseline needs a closed set of choices")
+        digest = hashlib.sha256(f"{self.seed}:{request.id}".encode()).digest()
+        return Response(request.id, request.choices[int.from_bytes(digest[:4], "big") % len(request.choices)])

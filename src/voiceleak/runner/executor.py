@@ -1,0 +1,78 @@
+"""Executors decide where and how many samples run at once; RunContext decides what a sample is.
+
+An executor receives the plan and the keys already done, and yields finished SampleRecords as they
+land; the runner appends each to the log. A distributed executor (Ray) implements the same method.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator, Sequence
+from typing import Any, Protocol
+
+from voiceleak.models.base import SupervisedModel
+from voiceleak.registry import Registry
+from voiceleak.runner.context import Item, RunContext
+from voiceleak.runner.plan import WorkGroup
+from voiceleak.types import SampleRecord
+
+
+class Executor(Protocol):
+    name: str
+
+    def execute(self, groups: Sequence[WorkGroup], done: set[str],
+                context: RunContext) -> AsyncIterator[list[SampleRecord]]: ...
+
+
+executors: Registry[Any] = Registry("executor")
+
+
+def pending_batches(groups: Sequence[WorkGroup], done: set[str],
+                    context: RunContext) -> Iterator[tuple[WorkGroup, list[Item]]]:
+    """Batches of not-yet-done samples, sized for each model; a supervised group is one batch."""
+    for group in groups:
+        pending = [item for item in group.items() if item[2] not in done]
+        if not pending:
+            continue
+        model = context.models[group.model]
+        size = len(pending) if isinstance(model, SupervisedModel) else max(1, model.max_batch)
+        for start in range(0, len(pending), size):
+            yield group, pending[start:start + size]
+
+
+def count_pending(groups: Sequence[WorkGroup], done: set[str]) -> int:
+    return sum(1 for group in groups for item in group.items() if item[2] not in done)
+
+
+@executors.register("local", "this process: asyncio with bounded concurrency (default)")
+class LocalExecutor:
+    name = "local"
+
+    def __init__(self, concurrency: int = 8) -> None:
+        self.concurrency = max(1, concurrency)
+
+    async def execute(self, groups: Sequence[WorkGroup], done: set[str],
+                      context: RunContext) -> AsyncIterator[list[SampleRecord]]:
+        batches = pending_batches(groups, done, context)
+        queue: asyncio.Queue[list[SampleRecord] | BaseException | None] = asyncio.Queue(self.concurrency * 2)
+
+        async def worker() -> None:
+            # Workers share one generator; asyncio runs one at a time, so each batch goes to one worker.
+            for group, items in batches:
+                await queue.put(await context.run_batch(group, items))
+
+        async def supervise() -> None:
+            try:
+                await asyncio.gather(*(worker() for _ in range(self.concurrency)))
+            except BaseException as exc:  # surface a crash instead of hanging the consumer
+                await queue.put(exc)
+            await queue.put(None)
+
+        supervisor = asyncio.create_task(supervise())
+        try:
+            while (records := await queue.get()) is not None:
+                if isinstance(records, BaseException):
+                    raise records
+                yield records
+        finally:
+            supervisor.cancel()

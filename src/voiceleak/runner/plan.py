@@ -1,0 +1,103 @@
+"""A run is a matrix: models x tasks x transforms x clips (x repeats). The plan expands it.
+
+The plan is grouped by (model, task, transform) because that is the unit a backend batches and a
+supervised attacker cross-validates over. Each sample has a stable key, which is how the run log
+knows what is already done.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from voiceleak.attributes import taxonomy
+from voiceleak.tasks.base import Task
+from voiceleak.types import Clip, Decoding
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Everything that decides what a run computes. Stored in the header; a resume must match it."""
+
+    corpus: str
+    models: tuple[str, ...]
+    tasks: tuple[str, ...]
+    transforms: tuple[str, ...] = ("none",)
+    repeats: int = 1
+    decoding: Decoding = field(default_factory=Decoding)
+    max_per_class: int | None = None
+    seed: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["corpus"] = str(Path(self.corpus).resolve())
+        return data
+
+
+@dataclass(frozen=True)
+class WorkGroup:
+    model: str
+    task: str
+    transform: str
+    clip_ids: tuple[str, ...]
+    repeats: int
+
+    def items(self) -> Iterable[tuple[str, int, str]]:
+        """(clip id, repeat, sample key) for every sample of the group."""
+        for clip_id in self.clip_ids:
+            for repeat in range(self.repeats):
+                yield clip_id, repeat, sample_key(self.model, self.task, self.transform, clip_id, repeat)
+
+    @property
+    def size(self) -> int:
+        return len(self.clip_ids) * self.repeats
+
+
+def sample_key(model: str, task: str, transform: str, clip_id: str, repeat: int) -> str:
+    joined = "\x1f".join((model, task, transform, clip_id, str(repeat)))
+    return hashlib.sha1(joined.encode()).hexdigest()[:20]
+
+
+def expand_task_names(names: Sequence[str], clips: Sequence[Clip]) -> list[str]:
+    """`attribute` (or `attribute:*`) means every taxonomy attribute the corpus labels."""
+    labelled = {attribute for clip in clips for attribute in clip.labels}
+    out: list[str] = []
+    for name in names:
+        if name.strip() in {"attribute", "attribute:*"}:
+            out.extend(f"attribute:{a}" for a in taxonomy().names() if a in labelled)
+        else:
+            out.append(name)
+    return list(dict.fromkeys(out))
+
+
+def select_clips(task: Task, clips: Sequence[Clip], max_per_class: int | None, seed: int) -> list[Clip]:
+    """The clips a task applies to; with a cap, class-balanced and seeded (HearSay sampled unbalanced)."""
+    eligible = [c for c in clips if task.applies_to(c)]
+    if max_per_class is None:
+        return eligible
+    by_class: dict[str, list[Clip]] = defaultdict(list)
+    for clip in eligible:
+        by_class[task.truth(clip) or ""].append(clip)
+    rng = random.Random(f"{seed}:{task.name}")
+    chosen: set[str] = set()
+    for label in sorted(by_class):
+        members = sorted(by_class[label], key=lambda c: c.id)
+        chosen.update(c.id for c in rng.sample(members, min(max_per_class, len(members))))
+    return [c for c in eligible if c.id in chosen]
+
+
+def build_plan(config: RunConfig, clips: Sequence[Clip], tasks: dict[str, Task]) -> list[WorkGroup]:
+    groups = []
+    for task_name, task in tasks.items():
+        selected = tuple(c.id for c in select_clips(task, clips, config.max_per_class, config.seed))
+        if not selected:
+            continue
+        for model in config.models:
+            for transform in config.transforms:
+                groups.append(WorkGroup(model, task_name, transform, selected, config.repeats))
+    return groups

@@ -1,0 +1,175 @@
+"""The runner: expand the plan, skip what the log holds, execute the rest, aggregate, report."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+from voiceleak.cache import KeyValueCache, default_cache_dir
+from voiceleak.corpus.manifest import load_manifest, manifest_hash
+from voiceleak.models.base import Model, SupervisedModel, build_model
+from voiceleak.report.aggregate import aggregate, write_results
+from voiceleak.report.html import write_html
+from voiceleak.runner.context import RunContext
+from voiceleak.runner.executor import Executor, LocalExecutor, count_pending
+from voiceleak.runner.header import build_header, speech_minutes
+from voiceleak.runner.log import RunLog
+from voiceleak.runner.plan import RunConfig, WorkGroup, build_plan, expand_task_names
+from voiceleak.tasks.base import Task, build_task
+from voiceleak.transforms.base import Transform, build_transform
+from voiceleak.types import Clip
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How to run (not what): these do not change results, so they are not part of the config."""
+
+    out: Path
+    executor: Executor | None = None
+    use_cache: bool = True
+    cache_dir: Path | None = None
+    resamples: int = 1000
+    quiet: bool = False
+
+
+def progress_bar(console: Console, quiet: bool) -> Progress:
+    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
+                    console=console, disable=quiet)
+
+
+def destinations(models: dict[str, Model], clips: Sequence[Clip], groups: Sequence[WorkGroup]) -> list[dict[str, Any]]:
+    """Where audio goes: voice is biometric data, so remote hosts are stated before anything is sent."""
+    out = []
+    for name, model in models.items():
+        host = getattr(model, "remote_host", None)
+        if not host:
+            continue
+        ids = {clip_id for g in groups if g.model == name for clip_id in g.clip_ids}
+        sent = [c for c in clips if c.id in ids]
+        out.append({"model": name, "host": host, "clips": len(sent), "minutes": speech_minutes(sent)})
+    return out
+
+
+class Runner:
+    def __init__(self, config: RunConfig, options: RunOptions, console: Console | None = None) -> None:
+        self.console = console or Console(stderr=True)
+        self.options = options
+        self.clips = load_manifest(config.corpus)
+        task_names = expand_task_names(config.tasks, self.clips)
+        self.config = replace(config, tasks=tuple(task_names))
+        self.tasks: dict[str, Task] = {}
+        for name in task_names:
+            task = build_task(name)
+            task.prepare(self.clips)
+            self.tasks[task.name] = task
+        self.config = replace(self.config, tasks=tuple(self.tasks))
+        self.models: dict[str, Model] = {}
+        for text in config.models:
+            model = build_model(text)
+            self.models[model.name] = model
+        self.config = replace(self.config, models=tuple(self.models))
+        self.transforms: dict[str, Transform] = {}
+        for text in config.transforms:
+            transform = build_transform(text)
+            self.transforms[transform.name] = transform
+        self.config = replace(self.config, transforms=tuple(self.transforms))
+        self.groups = build_plan(self.config, self.clips, self.tasks)
+        self.log = RunLog(options.out)
+
+    def header(self) -> dict[str, Any]:
+        corpus = {"manifest": str(Path(self.config.corpus).resolve()), "hash": manifest_hash(self.config.corpus),
+                  "clips": len(self.clips), "minutes": speech_minutes(self.clips)}
+        return build_header(
+            self.config.to_dict(), corpus,
+            {name: dict(m.identity()) for name, m in self.models.items()},
+            {name: dict(t.describe()) for name, t in self.tasks.items()},
+            {name: dict(t.describe()) for name, t in self.transforms.items()},
+            destinations(self.models, self.clips, self.groups),
+        )
+
+    def announce_destinations(self) -> None:
+        for d in destinations(self.models, self.clips, self.groups):
+            self.console.print(f"[bold yellow]Audio leaves this machine:[/] {d['clips']} clips, {d['minutes']} "
+                               f"minutes of speech to {d['host']} (model {d['model']})")
+
+    def execute(self, on_record: Callable[[int], None] | None = None) -> int:
+        """Run what the log does not hold yet; returns how many samples were added."""
+        done = self.log.start(self.header(), self.config.to_dict())
+        pending = count_pending(self.groups, done)
+        if pending:
+            self.announce_destinations()
+        cache = None
+        if self.options.use_cache:
+            cache = KeyValueCache((self.options.cache_dir or default_cache_dir()) / "responses.sqlite", "responses")
+        context = RunContext({c.id: c for c in self.clips}, self.models, self.tasks, self.transforms,
+                             self.config.decoding, cache)
+        concurrency = max([getattr(m, "max_concurrency", 1) for m in self.models.values()
+                           if not isinstance(m, SupervisedModel)] or [1])
+        executor = self.options.executor or LocalExecutor(concurrency)
+        added = 0
+        with progress_bar(self.console, self.options.quiet) as progress:
+            bar = progress.add_task("samples", total=pending)
+            try:
+                added = asyncio.run(self._drain(executor, done, context, progress, bar, on_record))
+            finally:
+                self.log.close()
+                asyncio.run(self._close_models())
+        return added
+
+    async def _drain(self, executor: Executor, done: set[str], context: RunContext, progress: Progress,
+                     bar: Any, on_record: Callable[[int], None] | None) -> int:
+        added = 0
+        async for batch in executor.execute(self.groups, done, context):
+            for record in batch:
+                if record.key in done:
+                    continue  # an executor retried a batch: the log keeps the first answer
+                self.log.append(record)
+                done.add(record.key)
+                added += 1
+            progress.advance(bar, len(batch))
+            if on_record:
+                on_record(added)
+        return added
+
+    async def _close_models(self) -> None:
+        for model in self.models.values():
+            close = getattr(model, "aclose", None)
+            if close is not None:
+                await close()
+
+    def finish(self) -> dict[str, Any]:
+        return report(self.options.out, resamples=self.options.resamples)
+
+
+def report(run_dir: Path | str, resamples: int = 1000) -> dict[str, Any]:
+    """Aggregate the log into results.json and report.html (no model is called)."""
+    from voiceleak.report.aggregate import load_records
+
+    records, header = load_records(run_dir)
+    results = aggregate(records, header, resamples=resamples)
+    write_results(run_dir, results)
+    write_html(run_dir, results)
+    return results
+
+
+def load_config_file(path: Path) -> dict[str, Any]:
+    """An audit.yaml (or .json) with the keys of RunConfig: the full matrix for `voiceleak run --config`."""
+    import yaml
+
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.suffix in {".yaml", ".yml"} \
+        else json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: the config must be a mapping")
+    known = set(RunConfig.__dataclass_fields__) | {"out", "concurrency", "executor"}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ValueError(f"{path}: unknown key(s) {', '.join(unknown)} (known: {', '.join(sorted(known))})")
+    return data

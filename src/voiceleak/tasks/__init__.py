@@ -1,0 +1,6 @@
+"""Task families. Importing this package registers the built-in ones."""
+
+from voiceleak.tasks import attribute
+from voiceleak.tasks.base import PromptSet, Task, build_task, load_prompt_set, tasks
+
+__all__ = ["PromptSet", "Task", "attribute", "build_task", "load_prompt_set", "tasks"]

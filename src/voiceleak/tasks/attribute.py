@@ -1,0 +1,79 @@
+"""Attribute inference: ask what the voice says about the speaker, score against the corpus label."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from voiceleak.attributes import Attribute, taxonomy
+from voiceleak.scoring.parse import parse_answer
+from voiceleak.spec import Spec
+from voiceleak.tasks.base import load_prompt_set, tasks
+from voiceleak.types import Audio, Clip, Outcome, Request, Response, Score
+
+
+def score_reply(attribute: Attribute, truth: str | None, request: Request, response: Response) -> Score:
+    """Shared by every task whose answer is one class of an attribute."""
+    if not response.ok:
+        return Score(Outcome.ERROR, truth=truth, detail=response.error or "no reply")
+    parsed = parse_answer(response.text, attribute, request.choices if attribute.open_set else ())
+    if parsed.outcome is not Outcome.ANSWER:
+        return Score(parsed.outcome, truth=truth, detail=parsed.detail)
+    return Score(Outcome.ANSWER, parsed.label, truth, parsed.label == truth, detail=parsed.detail)
+
+
+@tasks.register("attribute", "infer one attribute of the speaker (attribute:NAME prompts=direct|hearsay-main|...)")
+class AttributeTask:
+    group_by: str | None = "speaker"
+
+    def __init__(self, spec: Spec) -> None:
+        spec.check_known({"prompts"})
+        if spec.arg is None:
+            raise ValueError("attribute task needs an attribute: attribute:sex, attribute:age, ...")
+        self.attribute = taxonomy().get(spec.arg)
+        self.target: str | None = self.attribute.name
+        self.prompts = load_prompt_set(spec.get("prompts", "direct") or "direct")
+        self.name = str(Spec("attribute", self.attribute.name, dict(spec.params)))
+        self._choices: tuple[str, ...] = self.attribute.classes
+
+    def prepare(self, clips: Sequence[Clip]) -> None:
+        if self.attribute.open_set:
+            self._choices = tuple(sorted({c.labels[self.attribute.name] for c in clips
+                                          if self.attribute.name in c.labels}))
+
+    def applies_to(self, clip: Clip) -> bool:
+        return self.truth(clip) is not None
+
+    def truth(self, clip: Clip) -> str | None:
+        return clip.labels.get(self.attribute.name)
+
+    def render(self, clip: Clip, audio: Audio, request_id: str) -> Request:
+        template = self.prompts.open_template if self.attribute.open_set else self.prompts.template
+        prompt = template.format(question=self.attribute.question, choices=", ".join(self._choices),
+                                 attribute=self.attribute.name.replace("_", " "))
+        return Request(request_id, prompt, audio, system=self.prompts.system, choices=self._choices)
+
+    def score(self, clip: Clip, request: Request, response: Response) -> Score:
+        return score_reply(self.attribute, self.truth(clip), request, response)
+
+    def describe(self) -> Mapping[str, Any]:
+        return {"attribute": self.attribute.name, "question": self.attribute.question,
+                "classes": list(self._choices), "prompts": self.prompts.describe()}
+
+
+@tasks.register("speaker-id", "closed-set speaker identification among the corpus's speakers")
+class SpeakerIdTask(AttributeTask):
+    """Same as attribute:speaker, but supervised folds split within speakers (every speaker is
+    seen in training), which is what closed-set identification means."""
+
+    group_by = None
+
+    def __init__(self, spec: Spec) -> None:
+        super().__init__(Spec("attribute", "speaker", dict(spec.params)))
+        self.name = str(Spec("speaker-id", None, dict(spec.params)))
+
+    def truth(self, clip: Clip) -> str | None:
+        return clip.speaker_id
+
+    def prepare(self, clips: Sequence[Clip]) -> None:
+        self._choices = tuple(sorted({c.speaker_id for c in clips if c.speaker_id}))

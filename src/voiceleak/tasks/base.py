@@ -1,0 +1,101 @@
+"""What a task is to the runner: it renders a Request from a clip and scores the Response.
+
+Tasks own the prompts and the truth; models never see either beyond the rendered Request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+import yaml
+
+from voiceleak.registry import Registry
+from voiceleak.spec import Spec, parse_spec
+from voiceleak.types import Audio, Clip, Request, Response, Score
+
+
+@runtime_checkable
+class Task(Protocol):
+    name: str
+    #: the label the task asks about (an attribute), if any
+    target: str | None
+    #: "speaker" keeps supervised folds speaker-disjoint; None splits within speakers
+    group_by: str | None
+
+    def prepare(self, clips: Sequence[Clip]) -> None:
+        """See the corpus once (for example to learn the open set of speakers)."""
+        ...
+
+    def applies_to(self, clip: Clip) -> bool: ...
+
+    def truth(self, clip: Clip) -> str | None: ...
+
+    def render(self, clip: Clip, audio: Audio, request_id: str) -> Request: ...
+
+    def score(self, clip: Clip, request: Request, response: Response) -> Score: ...
+
+    def describe(self) -> Mapping[str, Any]:
+        """Prompt texts and versions: recorded in the run header."""
+        ...
+
+
+tasks: Registry[Any] = Registry("task")
+
+
+def build_task(text: str | Spec) -> Task:
+    spec = parse_spec(text) if isinstance(text, str) else text
+    task: Task = tasks.get(spec.family)(spec)
+    return task
+
+
+@dataclass(frozen=True)
+class PromptSet:
+    name: str
+    version: int
+    description: str
+    system: str | None
+    template: str
+    open_template: str
+
+    def describe(self) -> dict[str, Any]:
+        return {"name": self.name, "version": self.version, "system": self.system,
+                "template": self.template, "open_template": self.open_template}
+
+
+PROMPT_DIRS: list[Path] = []  # user folders searched before the shipped prompt sets
+
+
+@cache
+def _shipped_prompt(name: str) -> str | None:
+    path = resources.files("voiceleak.tasks").joinpath("prompts", f"{name}.yaml")
+    return path.read_text(encoding="utf-8") if path.is_file() else None
+
+
+def shipped_prompt_names() -> list[str]:
+    folder = resources.files("voiceleak.tasks").joinpath("prompts")
+    return sorted(p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml"))
+
+
+def load_prompt_set(name: str) -> PromptSet:
+    """A prompt set by name (shipped or in a user folder) or by path to a YAML file."""
+    text = None
+    candidate = Path(name)
+    if candidate.suffix in {".yaml", ".yml"} and candidate.is_file():
+        text = candidate.read_text(encoding="utf-8")
+    for folder in PROMPT_DIRS:
+        if text is None and (folder / f"{name}.yaml").is_file():
+            text = (folder / f"{name}.yaml").read_text(encoding="utf-8")
+    text = text or _shipped_prompt(name)
+    if text is None:
+        raise KeyError(f"unknown prompt set {name!r} (shipped: {', '.join(shipped_prompt_names())})")
+    data = yaml.safe_load(text)
+    return PromptSet(
+        name=data["name"], version=int(data.get("version", 1)), description=data.get("description", ""),
+        system=data.get("system"), template=data["template"],
+        open_template=data.get("open_template", data["template"]),
+    )

@@ -1,0 +1,46 @@
+"""Blind controls: what a model answers when the audio carries no evidence about the speaker.
+
+Every backend gets the same control. `blind:none` removes the audio; backends that cannot take a
+request without audio replace it with silence themselves and record that in the response.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from voiceleak.audio import MODEL_RATE, silence, white_noise
+from voiceleak.spec import Spec
+from voiceleak.transforms.base import TransformContext, mark, transforms
+from voiceleak.types import Request
+
+VARIANTS = ("silence", "noise", "none", "other")
+
+
+@transforms.register("blind", "replace the audio: blind:silence (1 s, default), blind:noise, blind:none, "
+                              "blind:other (a clip of another speaker); args: seconds=1")
+class Blind:
+    def __init__(self, spec: Spec) -> None:
+        spec.check_known({"seconds"})
+        self.variant = spec.arg or "silence"
+        if self.variant not in VARIANTS:
+            raise ValueError(f"blind:{self.variant}: unknown variant (choose from {', '.join(VARIANTS)})")
+        self.seconds = spec.get_float("seconds", 1.0)
+        self.name = str(Spec("blind", self.variant, dict(spec.params)))
+
+    def __call__(self, request: Request, context: TransformContext) -> Request:
+        note = f"blind:{self.variant}"
+        if self.variant == "silence":
+            return mark(request, self.name, audio=silence(self.seconds), audio_note=note)
+        if self.variant == "noise":
+            seed = int.from_bytes(context.clip.id.encode()[:4].ljust(4, b"\0"), "big")
+            return mark(request, self.name, audio=white_noise(self.seconds, MODEL_RATE, seed=seed), audio_note=note)
+        if self.variant == "none":
+            return mark(request, self.name, audio=None, audio_note=note)
+        donor = context.donor_audio(context.clip)
+        if donor is None:
+            raise ValueError("blind:other needs a clip by another speaker; the corpus has one speaker")
+        return mark(request, self.name, audio=donor, audio_note=note)
+
+    def describe(self) -> Mapping[str, Any]:
+        return {"name": self.name, "variant": self.variant, "seconds": self.seconds}

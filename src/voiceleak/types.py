@@ -1,0 +1,171 @@
+"""The data that flows through an audit: clips in, requests to models, responses, scores, log records.
+
+Everything here is frozen: a transform returns a new Request, a scorer a new Score. Only SampleRecord
+is serialised; the others live for one batch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, replace
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+
+@dataclass(frozen=True)
+class Clip:
+    """One utterance of the corpus, with the labels the corpus states for its speaker."""
+
+    id: str
+    audio_path: Path
+    speaker_id: str | None = None
+    labels: Mapping[str, str] = field(default_factory=dict)
+    text: str | None = None
+    provenance: str = ""
+    raw_labels: Mapping[str, str] = field(default_factory=dict)  # stated but not in the taxonomy
+    license: str | None = None
+    duration: float | None = None
+    offset: float = 0.0
+
+
+@dataclass(frozen=True, eq=False)
+class Audio:
+    """Mono float32 samples in [-1, 1] at a known rate."""
+
+    samples: npt.NDArray[np.float32]
+    sample_rate: int
+
+    @property
+    def duration(self) -> float:
+        return float(len(self.samples)) / self.sample_rate
+
+    def content_hash(self) -> str:
+        """Hash of what a model would hear; keys the response cache."""
+        digest = hashlib.sha256(np.ascontiguousarray(self.samples, dtype=np.float32).tobytes())
+        digest.update(str(self.sample_rate).encode())
+        return digest.hexdigest()[:24]
+
+
+@dataclass(frozen=True)
+class Decoding:
+    """Decoding settings, shared by every backend so that models are compared on equal terms."""
+
+    temperature: float = 0.0
+    max_tokens: int = 256
+    top_p: float = 1.0
+    seed: int | None = 0
+
+
+@dataclass(frozen=True, eq=False)
+class Request:
+    """What a model receives. It carries no labels: backends know nothing of tasks.
+
+    `choices` lists the allowed answers for closed questions; scoring backends (log-likelihood,
+    embedding match, classifiers) pick among them, chat backends see them only through the prompt.
+    `audio_note` records what the audio is (for example "blind:silence"), so a control is visible
+    in the log without looking at samples.
+    """
+
+    id: str
+    prompt: str
+    audio: Audio | None
+    system: str | None = None
+    choices: tuple[str, ...] = ()
+    decoding: Decoding = field(default_factory=Decoding)
+    audio_note: str = "clip"
+    applied: tuple[str, ...] = ()
+
+    def with_changes(self, **changes: Any) -> Request:
+        return replace(self, **changes)
+
+    def cache_key(self, model_identity: str, repeat: int) -> str:
+        """Only what changes the output: model, decoding, texts, choices and the audio itself.
+
+        The repeat index matters only when sampling is random (temperature > 0).
+        """
+        parts = {
+            "model": model_identity,
+            "decoding": asdict(self.decoding),
+            "system": self.system,
+            "prompt": self.prompt,
+            "choices": list(self.choices),
+            "audio": self.audio.content_hash() if self.audio is not None else None,
+            "repeat": repeat if self.decoding.temperature > 0 else 0,
+        }
+        return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Response:
+    """A model's reply, or the reason there is none. An error is never an answer."""
+
+    request_id: str
+    text: str | None
+    error: str | None = None
+    latency_s: float = 0.0
+    meta: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.text is not None
+
+
+class Outcome(StrEnum):
+    ANSWER = "answer"
+    REFUSAL = "refusal"
+    UNPARSEABLE = "unparseable"
+    ERROR = "error"
+
+
+@dataclass(frozen=True)
+class Score:
+    """A scored reply. `correct` is None unless the outcome is an answer with a known truth."""
+
+    outcome: Outcome
+    predicted: str | None = None
+    truth: str | None = None
+    correct: bool | None = None
+    value: float | None = None
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class SampleRecord:
+    """One line of samples.jsonl: everything needed to re-score and re-report without the model."""
+
+    key: str
+    model: str
+    task: str
+    transform: str
+    clip_id: str
+    repeat: int
+    speaker_id: str | None
+    labels: Mapping[str, str]
+    target: str | None
+    prompt: str
+    system: str | None
+    audio_note: str
+    response: str | None
+    error: str | None
+    outcome: str
+    predicted: str | None
+    truth: str | None
+    correct: bool | None
+    value: float | None
+    latency_s: float
+    cached: bool
+    meta: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False, default=str)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> SampleRecord:
+        known = {f for f in cls.__dataclass_fields__}
+        return cls(**{k: v for k, v in data.items() if k in known})
