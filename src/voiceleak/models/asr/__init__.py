@@ -1,0 +1,9 @@
+"""Speech recognisers: the first stage of a cascade, and the utility meter of defenses.
+
+A Transcriber turns audio into text and knows nothing of tasks. Registered by name in
+`transcribers`; heavy ones are imported only when used.
+"""
+
+from voiceleak.models.asr.base import Transcriber, build_transcriber, transcribers
+
+__all__ = ["Transcriber", "build_transcriber", "transcribers"]
