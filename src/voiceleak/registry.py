@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import importlib
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from importlib.metadata import entry_points
@@ -99,10 +100,16 @@ _plugins_loaded = False
 
 
 def load_plugins() -> None:
-    """Import every module advertised under the entry-point group, once."""
+    """Import every module advertised under the entry-point group, once.
+
+    VOICELEAK_PLUGINS (comma-separated module names) adds modules that are not packaged, such as a
+    lab's own backend in a local file on PYTHONPATH.
+    """
     global _plugins_loaded
     if _plugins_loaded:
         return
     _plugins_loaded = True
     for ep in entry_points(group=PLUGIN_GROUP):
         ep.load()
+    for module in filter(None, (m.strip() for m in os.environ.get("VOICELEAK_PLUGINS", "").split(","))):
+        importlib.import_module(module)

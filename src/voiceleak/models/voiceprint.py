@@ -62,6 +62,9 @@ class VoiceprintEncoder:
         if self.channel_rate:
             audio = resample(audio, self.channel_rate)
         wav = resample(audio, MODEL_RATE).samples
+        if not np.any(np.abs(wav) > 1e-6):
+            # Digital silence (a blind control): normalising its volume would divide by zero.
+            return np.zeros(EMBEDDING_DIM, dtype=np.float32)
         voiced = preprocess_wav(wav)  # volume normalisation and VAD trimming
         if len(voiced) < MIN_VOICED_SECONDS * MODEL_RATE:
             voiced = wav  # silence or noise: embed it as is, the probe must still answer

@@ -79,6 +79,10 @@ def _answer_metrics(answered: Sequence[SampleRecord], resamples: int, cluster: s
     classes = sorted(set(truth.tolist()))
     clusters = _clusters(answered, cluster)
     n = len(answered)
+    if n == 0:
+        empty = Interval(None, None, None).to_dict()
+        return {"classes": [], "accuracy": empty, "balanced_accuracy": empty, "macro_f1": empty,
+                "chance": None, "majority_share": None, "leakage": empty, "confusion": {}}
     counts = Counter(truth.tolist())
     chance = 1.0 / len(classes) if classes else None
     balanced = interval(_balanced_accuracy(truth, correct, classes), n, clusters, resamples)

@@ -1,0 +1,5 @@
+"""`python -m voiceleak` is the command line."""
+
+from voiceleak.cli import main
+
+main()
