@@ -1,7 +1,12 @@
-"""The summary table printed at the end of a run (and by `voiceleak report`)."""
+"""The summary printed at the end of a run (and by `voiceleak report`).
+
+One compact table per transform: a row per task, a column per model, each cell the balanced
+accuracy with its 95% interval. The full figures are in results.json and report.html.
+"""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from typing import Any
 
 from rich.console import Console
@@ -19,26 +24,59 @@ def pct(interval: dict[str, Any] | None, signed: bool = False) -> str:
     return text
 
 
-def summary_table(results: dict[str, Any], title: str = "voiceleak results") -> Table:
-    table = Table(title=title, show_lines=False, header_style="bold")
-    for column in ("model", "task", "transform", "n", "answered", "refused", "errors",
-                   "accuracy % [95% CI]", "balanced acc. %", "chance %", "leakage pts"):
-        table.add_column(column, justify="right" if column[0] in "nare" and column != "model" else "left")
+def short(interval: dict[str, Any] | None) -> str:
+    """"96 [86–100]": whole percentage points, for narrow terminals."""
+    if not interval or interval.get("value") is None:
+        return "—"
+    text = f"{interval['value'] * 100:.0f}"
+    if interval.get("low") is not None and interval.get("high") is not None:
+        text += f" [{interval['low'] * 100:.0f}–{interval['high'] * 100:.0f}]"
+    return text
+
+
+def _cell_text(metrics: dict[str, Any], row_chance: float | None) -> str:
+    text = short(metrics.get("balanced_accuracy"))
+    extras = []
+    if metrics.get("chance") is not None and metrics["chance"] != row_chance:
+        extras.append(f"chance {metrics['chance'] * 100:.0f}")
+    if metrics.get("n_refusal"):
+        extras.append(f"{metrics['n_refusal']} ref")
+    if metrics.get("n_error"):
+        extras.append(f"{metrics['n_error']} err")
+    return text + (f" ({', '.join(extras)})" if extras else "")
+
+
+def summary_tables(results: dict[str, Any]) -> list[Table]:
+    by_transform: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for cell in results["cells"]:
-        m = cell["metrics"]
-        chance = f"{m['chance'] * 100:.1f}" if m.get("chance") is not None else "n/a"
-        table.add_row(
-            cell["model"], cell["task"], cell["transform"], str(m["n"]), str(m["n_answered"]),
-            str(m["n_refusal"]), str(m["n_error"]), pct(m.get("accuracy")), pct(m.get("balanced_accuracy")),
-            chance, pct(m.get("leakage"), signed=True),
-        )
-    return table
+        by_transform[cell["transform"]].append(cell)
+    tables = []
+    for transform, cells in by_transform.items():
+        models = list(dict.fromkeys(c["model"] for c in cells))
+        table = Table(title=f"balanced accuracy % [95% CI] — audio: {transform}", header_style="bold",
+                      title_justify="left")
+        table.add_column("task")
+        table.add_column("n", justify="right")
+        table.add_column("chance", justify="right")
+        for model in models:
+            table.add_column(model, justify="right")
+        for task in dict.fromkeys(c["task"] for c in cells):
+            row = {c["model"]: c["metrics"] for c in cells if c["task"] == task}
+            fullest = max(row.values(), key=lambda m: m["n_answered"])
+            chance = fullest.get("chance")
+            table.add_row(task, str(fullest["n"]), "—" if chance is None else f"{chance * 100:.0f}",
+                          *[_cell_text(row[m], chance) if m in row else "" for m in models])
+        tables.append(table)
+    return tables
 
 
 def print_summary(results: dict[str, Any], console: Console | None = None) -> None:
     console = console or Console()
-    console.print(summary_table(results))
+    for table in summary_tables(results):
+        console.print(table)
     notes = {reason for cell in results["cells"] for reason in cell["metrics"].get("error_reasons", {})}
     if notes:
-        console.print("[yellow]Errors (excluded from accuracy, never counted as answers):[/] "
+        console.print("[yellow]err = errors, excluded from accuracy and never counted as answers:[/] "
                       + "; ".join(sorted(notes)))
+    console.print("chance = 1 / classes present; intervals resample speakers. Full figures: results.json, "
+                  "report.html")
