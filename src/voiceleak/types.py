@@ -32,6 +32,7 @@ class Clip:
     license: str | None = None
     duration: float | None = None
     offset: float = 0.0
+    split: str | None = None  # the corpus's own split (train/dev/test), when it has one
 
 
 @dataclass(frozen=True, eq=False)

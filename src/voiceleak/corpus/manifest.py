@@ -102,6 +102,7 @@ def parse_line(line: str, number: int, source: str, base: Path, tax: Taxonomy) -
         duration=numbers["duration"],
         offset=numbers["offset"] or 0.0,
         raw_labels={str(k): str(v) for k, v in (row.get("raw_labels") or {}).items()},
+        split=_opt_str(row.get("split")),
     )
 
 
@@ -161,6 +162,8 @@ def clip_to_row(clip: Clip, base: Path | None = None) -> dict[str, Any]:
     }
     if clip.raw_labels:
         row["raw_labels"] = dict(clip.raw_labels)
+    if clip.split:
+        row["split"] = clip.split
     return row
 
 

@@ -110,6 +110,7 @@ class RunContext:
         ready = [p for p in prepared if p.request is not None]
         async with semaphore:
             responses = await self._generate(model, ready)
+        responses = self._filter(group, ready, responses)
         answered = dict(zip((p.key for p in ready), responses, strict=True))
         return [self._record(group, p, *answered.get(p.key, (None, False))) for p in prepared]
 
@@ -139,6 +140,14 @@ class RunContext:
                     payload = json.dumps({"text": response.text, "meta": dict(response.meta)}, default=str)
                     self.cache.put(request.cache_key(identity, ready[i].repeat), payload.encode())
         return [r for r in out if r is not None]
+
+    def _filter(self, group: WorkGroup, ready: Sequence[Prepared],
+                responses: list[tuple[Response, bool]]) -> list[tuple[Response, bool]]:
+        """Output-side defenses (a deployment's reply filter) see each reply after the model."""
+        hook = getattr(self.transforms[group.transform], "filter_response", None)
+        if hook is None:
+            return responses
+        return [(hook(p.request, response), cached) for p, (response, cached) in zip(ready, responses, strict=True)]
 
     def _run_supervised(self, group: WorkGroup, pending: Sequence[Prepared]) -> list[SampleRecord]:
         """Cross-validate over the whole group (every clip of the task), keep the pending answers."""

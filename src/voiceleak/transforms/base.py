@@ -24,6 +24,9 @@ class TransformContext:
 
 @runtime_checkable
 class Transform(Protocol):
+    """May also define `filter_response(request, response) -> Response`: an output-side defense
+    that sees each reply after the model, as a deployment's filter would."""
+
     name: str
 
     def __call__(self, request: Request, context: TransformContext) -> Request: ...

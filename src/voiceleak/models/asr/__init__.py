@@ -4,6 +4,6 @@ A Transcriber turns audio into text and knows nothing of tasks. Registered by na
 `transcribers`; heavy ones are imported only when used.
 """
 
-from voiceleak.models.asr.base import Transcriber, build_transcriber, transcribers
+from voiceleak.models.asr.base import LanguageDetector, Transcriber, build_transcriber, transcribers
 
-__all__ = ["Transcriber", "build_transcriber", "transcribers"]
+__all__ = ["LanguageDetector", "Transcriber", "build_transcriber", "transcribers"]
