@@ -11,7 +11,7 @@ from voiceleak.cli.app import app, console, err, fail
 from voiceleak.corpus.manifest import ManifestError
 from voiceleak.registry import UnknownNameError
 from voiceleak.report.console import print_summary
-from voiceleak.runner.executor import executors
+from voiceleak.runner.executor import build_executor
 from voiceleak.runner.log import RunDirError
 from voiceleak.runner.plan import RunConfig
 from voiceleak.runner.run import RunOptions, Runner, load_config_file
@@ -55,7 +55,8 @@ def run(
     seed: int = typer.Option(0, help="Seed for sampling and decoding."),
     out: Path = typer.Option(Path("runs/latest"), "--out", "-o", help="Run directory (resumes if it exists)."),
     config: Path = typer.Option(None, "--config", help="audit.yaml with the full matrix (keys of RunConfig)."),
-    executor: str = typer.Option("local", help="Executor: local (default) or ray."),
+    executor: str = typer.Option("local", help="Executor spec: 'local' (default), 'ray actors=4 gpus=1', "
+                                 "'ray address=auto' for a cluster."),
     concurrency: int = typer.Option(None, help="Requests in flight (default: the backends' own limits)."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the response cache."),
 ) -> None:
@@ -90,11 +91,11 @@ def run(
         max_per_class=values.get("max_per_class", max_per_class), seed=int(values.get("seed", seed)),  # type: ignore[arg-type, call-overload]
     )
     out_dir = Path(str(values.get("out", out)))
+    limit = values.get("concurrency", concurrency)
     chosen = str(values.get("executor", executor))
     try:
-        factory = executors.get(chosen)
-    except UnknownNameError as exc:
+        # plain local with no limit: the runner sizes concurrency from the backends' own limits
+        built = None if chosen == "local" and not limit else build_executor(chosen, int(limit) if limit else None)  # type: ignore[call-overload]
+    except (UnknownNameError, SpecError) as exc:
         raise fail(str(exc)) from exc
-    limit = values.get("concurrency", concurrency)
-    built = factory(int(limit)) if limit else (None if chosen == "local" else factory())  # type: ignore[call-overload]
     execute_run(run_config, RunOptions(out=out_dir, executor=built, use_cache=not no_cache))

@@ -33,6 +33,12 @@ class AudioLoader:
         self.capacity = capacity
         self._cache: OrderedDict[str, Audio | AudioError] = OrderedDict()
 
+    def put(self, clip_id: str, audio: Audio | AudioError) -> None:
+        """Hand over audio decoded elsewhere (a distributed executor's decoding stage)."""
+        self._cache[clip_id] = audio
+        if len(self._cache) > self.capacity:
+            self._cache.popitem(last=False)
+
     def __call__(self, clip: Clip) -> Audio:
         found = self._cache.get(clip.id)
         if found is None:
@@ -71,6 +77,8 @@ class RunContext:
         self.decoding = decoding
         self.cache = cache
         self.load_audio = AudioLoader()
+        #: (config, cache path): how a worker elsewhere rebuilds this context (see runner.components)
+        self.recipe: tuple[Any, str | None] | None = None
         self._donor_order = sorted(clips)
         self._semaphores: dict[str, asyncio.Semaphore] = {}
 
@@ -147,7 +155,8 @@ class RunContext:
         hook = getattr(self.transforms[group.transform], "filter_response", None)
         if hook is None:
             return responses
-        return [(hook(p.request, response), cached) for p, (response, cached) in zip(ready, responses, strict=True)]
+        return [(hook(p.request, response), cached)
+                for p, (response, cached) in zip(ready, responses, strict=True)]
 
     def _run_supervised(self, group: WorkGroup, pending: Sequence[Prepared]) -> list[SampleRecord]:
         """Cross-validate over the whole group (every clip of the task), keep the pending answers."""

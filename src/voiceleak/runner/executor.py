@@ -14,6 +14,7 @@ from voiceleak.models.base import SupervisedModel
 from voiceleak.registry import Registry
 from voiceleak.runner.context import Item, RunContext
 from voiceleak.runner.plan import WorkGroup
+from voiceleak.spec import Spec, parse_spec
 from voiceleak.types import SampleRecord
 
 
@@ -25,6 +26,17 @@ class Executor(Protocol):
 
 
 executors: Registry[Any] = Registry("executor")
+RAY_SUMMARY = "Ray Data: decoding tasks + inference actor pools (args: address, actors=2, cpus=0.5, gpus=0, batch)"
+executors.register_lazy("ray", "voiceleak.runner.ray_executor:RayExecutor", RAY_SUMMARY)
+
+
+def build_executor(text: str | Spec, concurrency: int | None = None) -> Executor:
+    """`local`, `local concurrency=32`, `ray actors=4 gpus=1 address=auto` ..."""
+    spec = parse_spec(text) if isinstance(text, str) else text
+    if concurrency is not None and spec.family == "local":
+        spec = Spec(spec.family, spec.arg, {**spec.params, "concurrency": str(concurrency)})
+    executor: Executor = executors.get(spec.family)(spec)
+    return executor
 
 
 def pending_batches(groups: Sequence[WorkGroup], done: set[str],
@@ -44,12 +56,15 @@ def count_pending(groups: Sequence[WorkGroup], done: set[str]) -> int:
     return sum(1 for group in groups for item in group.items() if item[2] not in done)
 
 
-@executors.register("local", "this process: asyncio with bounded concurrency (default)")
+@executors.register("local", "this process: asyncio with bounded concurrency (args: concurrency)")
 class LocalExecutor:
     name = "local"
 
-    def __init__(self, concurrency: int = 8) -> None:
-        self.concurrency = max(1, concurrency)
+    def __init__(self, spec: Spec | int = 8) -> None:
+        if isinstance(spec, Spec):
+            spec.check_known({"concurrency"})
+            spec = spec.get_int("concurrency", 8)
+        self.concurrency = max(1, spec)
 
     async def execute(self, groups: Sequence[WorkGroup], done: set[str],
                       context: RunContext) -> AsyncIterator[list[SampleRecord]]:

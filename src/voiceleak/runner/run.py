@@ -5,25 +5,31 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 from voiceleak.cache import KeyValueCache, default_cache_dir
 from voiceleak.corpus.manifest import load_manifest, manifest_hash
-from voiceleak.models.base import Model, SupervisedModel, build_model
+from voiceleak.models.base import Model, SupervisedModel
 from voiceleak.report.aggregate import aggregate, write_results
 from voiceleak.report.html import write_html
+from voiceleak.runner.components import build_components
 from voiceleak.runner.context import RunContext
 from voiceleak.runner.executor import Executor, LocalExecutor, count_pending
 from voiceleak.runner.header import build_header, speech_minutes
 from voiceleak.runner.log import RunLog
-from voiceleak.runner.plan import RunConfig, WorkGroup, build_plan, expand_task_names
-from voiceleak.tasks.base import Task, build_task
-from voiceleak.transforms.base import Transform, build_transform
+from voiceleak.runner.plan import RunConfig, WorkGroup, build_plan
 from voiceleak.types import Clip
 
 
@@ -63,24 +69,9 @@ class Runner:
         self.console = console or Console(stderr=True)
         self.options = options
         self.clips = load_manifest(config.corpus)
-        task_names = expand_task_names(config.tasks, self.clips)
-        self.config = replace(config, tasks=tuple(task_names))
-        self.tasks: dict[str, Task] = {}
-        for name in task_names:
-            task = build_task(name)
-            task.prepare(self.clips)
-            self.tasks[task.name] = task
-        self.config = replace(self.config, tasks=tuple(self.tasks))
-        self.models: dict[str, Model] = {}
-        for text in config.models:
-            model = build_model(text)
-            self.models[model.name] = model
-        self.config = replace(self.config, models=tuple(self.models))
-        self.transforms: dict[str, Transform] = {}
-        for text in config.transforms:
-            transform = build_transform(text)
-            self.transforms[transform.name] = transform
-        self.config = replace(self.config, transforms=tuple(self.transforms))
+        built = build_components(config, self.clips)
+        self.config = built.config
+        self.tasks, self.models, self.transforms = built.tasks, built.models, built.transforms
         self.groups = build_plan(self.config, self.clips, self.tasks)
         self.log = RunLog(options.out)
 
@@ -111,6 +102,7 @@ class Runner:
             cache = KeyValueCache((self.options.cache_dir or default_cache_dir()) / "responses.sqlite", "responses")
         context = RunContext({c.id: c for c in self.clips}, self.models, self.tasks, self.transforms,
                              self.config.decoding, cache)
+        context.recipe = (self.config, str(cache.path) if cache else None)
         concurrency = max([getattr(m, "max_concurrency", 1) for m in self.models.values()
                            if not isinstance(m, SupervisedModel)] or [1])
         executor = self.options.executor or LocalExecutor(concurrency)
