@@ -31,19 +31,23 @@ def load(path: Path | str, *, offset: float = 0.0, duration: float | None = None
          sample_rate: int | None = None) -> Audio:
     """Read a clip as mono float32, optionally a segment of it and resampled to `sample_rate`."""
     path = Path(path)
-    if not path.is_file():
-        raise AudioError(path, "file not found")
     try:
-        info = sf.info(str(path))
-        start = int(round(offset * info.samplerate))
-        frames = -1 if duration is None else int(round(duration * info.samplerate))
-        data, rate = sf.read(str(path), start=start, frames=frames, dtype="float32", always_2d=True)
+        # One open for header and samples: decoding is on every sample's path.
+        with sf.SoundFile(str(path)) as handle:
+            rate, floating = handle.samplerate, handle.subtype in {"FLOAT", "DOUBLE"}
+            if offset:
+                handle.seek(int(round(offset * rate)))
+            frames = -1 if duration is None else int(round(duration * rate))
+            data = handle.read(frames, dtype="float32", always_2d=True)
     except (sf.LibsndfileError, RuntimeError, TypeError) as exc:
+        if not path.is_file():  # checked only on failure: a stat per clip is measurable at scale
+            raise AudioError(path, "file not found") from exc
         raise AudioError(path, f"unreadable or corrupt audio ({exc})") from exc
     if data.size == 0:
         raise AudioError(path, "empty audio (no samples)")
-    mono = data.mean(axis=1).astype(np.float32)  # downmix: users' corpora are sometimes stereo
-    if not np.all(np.isfinite(mono)):
+    # downmix: users' corpora are sometimes stereo; a mono file is taken as is, without a copy
+    mono = data[:, 0] if data.shape[1] == 1 else data.mean(axis=1, dtype=np.float32)
+    if floating and not np.all(np.isfinite(mono)):  # integer PCM cannot hold NaN
         raise AudioError(path, "audio contains NaN or infinite samples")
     audio = Audio(mono, int(rate))
     return resample(audio, sample_rate) if sample_rate else audio

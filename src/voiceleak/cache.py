@@ -31,6 +31,9 @@ class KeyValueCache:
         self._lock = threading.Lock()
         self._db = sqlite3.connect(str(self.path), timeout=30, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
+        # No fsync per commit: a killed process loses nothing (WAL), only a power cut could, and a
+        # lost cache entry costs one repeated request, never a wrong result.
+        self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute(f"CREATE TABLE IF NOT EXISTS {namespace} (key TEXT PRIMARY KEY, value BLOB)")
         self._db.commit()
 
@@ -43,6 +46,22 @@ class KeyValueCache:
         with self._lock:
             self._db.execute(f"INSERT OR REPLACE INTO {self.namespace} VALUES (?, ?)", (key, value))
             self._db.commit()
+
+    def put_many(self, items: list[tuple[str, bytes]]) -> None:
+        """One transaction for a batch: a commit per entry would dominate a fast model's run."""
+        with self._lock:
+            self._db.executemany(f"INSERT OR REPLACE INTO {self.namespace} VALUES (?, ?)", items)
+            self._db.commit()
+
+    def get_many(self, keys: list[str]) -> dict[str, bytes]:
+        found: dict[str, bytes] = {}
+        with self._lock:
+            for start in range(0, len(keys), 500):  # SQLite caps the number of bound parameters
+                chunk = keys[start:start + 500]
+                marks = ",".join("?" * len(chunk))
+                rows = self._db.execute(f"SELECT key, value FROM {self.namespace} WHERE key IN ({marks})", chunk)
+                found.update((k, bytes(v)) for k, v in rows)
+        return found
 
     def __len__(self) -> int:
         with self._lock:

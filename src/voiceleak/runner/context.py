@@ -124,13 +124,13 @@ class RunContext:
 
     async def _generate(self, model: Any, ready: Sequence[Prepared]) -> list[tuple[Response, bool]]:
         identity = json.dumps(model.identity(), sort_keys=True, default=str)
+        keys = [p.request.cache_key(identity, p.repeat) for p in ready if p.request is not None]
+        stored = self.cache.get_many(keys) if self.cache else {}
         out: list[tuple[Response, bool] | None] = [None] * len(ready)
         misses: list[int] = []
-        for i, p in enumerate(ready):
-            assert p.request is not None
-            stored = self.cache.get(p.request.cache_key(identity, p.repeat)) if self.cache else None
-            if stored is not None:
-                data = json.loads(stored)
+        for i, (p, key) in enumerate(zip(ready, keys, strict=True)):
+            if key in stored:
+                data = json.loads(stored[key])
                 out[i] = (Response(p.key, data["text"], meta=data.get("meta", {})), True)
             else:
                 misses.append(i)
@@ -141,12 +141,14 @@ class RunContext:
             except Exception as exc:  # a backend bug must not lose the batch: record it per sample
                 fresh = [Response(r.id, None, error=f"backend raised {type(exc).__name__}: {exc}")
                          for r in requests if r is not None]
+            to_store = []
             for i, response in zip(misses, fresh, strict=True):
                 out[i] = (response, False)
-                request = ready[i].request
-                if self.cache is not None and response.ok and request is not None:
+                if response.ok:
                     payload = json.dumps({"text": response.text, "meta": dict(response.meta)}, default=str)
-                    self.cache.put(request.cache_key(identity, ready[i].repeat), payload.encode())
+                    to_store.append((keys[i], payload.encode()))
+            if self.cache is not None and to_store:
+                self.cache.put_many(to_store)  # only answers are cached: an error is asked again next time
         return [r for r in out if r is not None]
 
     def _filter(self, group: WorkGroup, ready: Sequence[Prepared],
