@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from voiceleak.runner.log import RESULTS, RunLog
+from voiceleak.scoring.judgments import apply_judgments
 from voiceleak.scoring.metrics import grouped, summarize
 from voiceleak.types import SampleRecord
 
@@ -56,10 +57,14 @@ def aggregate(records: Sequence[SampleRecord], header: dict[str, Any], resamples
 def load_records(run_dir: Path | str) -> tuple[list[SampleRecord], dict[str, Any]]:
     log = RunLog(run_dir)
     header = log.read_header()
-    return list(log.records()), header
+    # A judge's verdicts (`voiceleak judge`) replace UNPARSEABLE outcomes only; no judgments, no change.
+    return apply_judgments(run_dir, list(log.records()), header)
 
 
 def write_results(run_dir: Path | str, results: dict[str, Any]) -> Path:
     path = Path(run_dir) / RESULTS
     path.write_text(json.dumps(results, indent=2, default=str), encoding="utf-8")
     return path
+
+
+from voiceleak.report import analyses  # noqa: E402,F401  (registers the built-in analyses and sections)

@@ -83,7 +83,9 @@ def select_clips(task: Task, clips: Sequence[Clip], max_per_class: int | None, s
     by_class: dict[str, list[Clip]] = defaultdict(list)
     for clip in eligible:
         by_class[task.truth(clip) or ""].append(clip)
-    rng = random.Random(f"{seed}:{task.name}")
+    # Seeded by the attribute asked, not the task's full name: tasks that differ only in their prompts
+    # must see the same clips, or the paired prompt comparisons have nothing to pair.
+    rng = random.Random(f"{seed}:{task.target or task.name}")
     chosen: set[str] = set()
     for label in sorted(by_class):
         members = sorted(by_class[label], key=lambda c: c.id)

@@ -7,16 +7,21 @@ from typing import Any
 
 from voiceleak.attributes import Attribute, taxonomy
 from voiceleak.scoring.parse import parse_answer
+from voiceleak.scoring.phrases import option_lines
 from voiceleak.spec import Spec
 from voiceleak.tasks.base import load_prompt_set, tasks
 from voiceleak.types import Audio, Clip, Outcome, Request, Response, Score
 
 
-def score_reply(attribute: Attribute, truth: str | None, request: Request, response: Response) -> Score:
-    """Shared by every task whose answer is one class of an attribute."""
+def score_reply(attribute: Attribute, truth: str | None, request: Request, response: Response,
+                letters: Sequence[str] = ()) -> Score:
+    """Shared by every task whose answer is one class of an attribute.
+
+    `letters`: the classes in the order a multiple-choice prompt lettered them (A, B, ...), if it did.
+    """
     if not response.ok:
         return Score(Outcome.ERROR, truth=truth, detail=response.error or "no reply")
-    parsed = parse_answer(response.text, attribute, request.choices if attribute.open_set else ())
+    parsed = parse_answer(response.text, attribute, request.choices if attribute.open_set else (), letters)
     if parsed.outcome is not Outcome.ANSWER:
         return Score(parsed.outcome, truth=truth, detail=parsed.detail)
     return Score(Outcome.ANSWER, parsed.label, truth, parsed.label == truth, detail=parsed.detail)
@@ -48,13 +53,18 @@ class AttributeTask:
         return clip.labels.get(self.attribute.name)
 
     def render(self, clip: Clip, audio: Audio, request_id: str) -> Request:
-        template = self.prompts.open_template if self.attribute.open_set else self.prompts.template
-        prompt = template.format(question=self.attribute.question, choices=", ".join(self._choices),
-                                 attribute=self.attribute.name.replace("_", " "))
+        prompt = self._template().format(question=self.attribute.question, choices=", ".join(self._choices),
+                                         options=option_lines(self._choices),
+                                         attribute=self.attribute.name.replace("_", " "))
         return Request(request_id, prompt, audio, system=self.prompts.system, choices=self._choices)
 
     def score(self, clip: Clip, request: Request, response: Response) -> Score:
-        return score_reply(self.attribute, self.truth(clip), request, response)
+        # A prompt that letters the options ({options}) may be answered with a letter alone.
+        letters = request.choices if "{options}" in self._template() else ()
+        return score_reply(self.attribute, self.truth(clip), request, response, letters)
+
+    def _template(self) -> str:
+        return self.prompts.open_template if self.attribute.open_set else self.prompts.template
 
     def describe(self) -> Mapping[str, Any]:
         return {"attribute": self.attribute.name, "question": self.attribute.question,

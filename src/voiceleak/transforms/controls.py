@@ -6,6 +6,7 @@ request without audio replace it with silence themselves and record that in the 
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,6 +16,12 @@ from voiceleak.transforms.base import TransformContext, mark, transforms
 from voiceleak.types import Request
 
 VARIANTS = ("silence", "noise", "none", "other")
+
+
+def noise_seed(clip_id: str) -> int:
+    """A seed per clip from a hash of its whole id: the same noise every run, different across clips
+    (the first bytes of an id are often a shared corpus prefix)."""
+    return int.from_bytes(hashlib.sha256(clip_id.encode()).digest()[:8], "big")
 
 
 @transforms.register("blind", "replace the audio: blind:silence (1 s, default), blind:noise, blind:none, "
@@ -33,8 +40,8 @@ class Blind:
         if self.variant == "silence":
             return mark(request, self.name, audio=silence(self.seconds), audio_note=note)
         if self.variant == "noise":
-            seed = int.from_bytes(context.clip.id.encode()[:4].ljust(4, b"\0"), "big")
-            return mark(request, self.name, audio=white_noise(self.seconds, MODEL_RATE, seed=seed), audio_note=note)
+            noise = white_noise(self.seconds, MODEL_RATE, seed=noise_seed(context.clip.id))
+            return mark(request, self.name, audio=noise, audio_note=note)
         if self.variant == "none":
             return mark(request, self.name, audio=None, audio_note=note)
         donor = context.donor_audio(context.clip)

@@ -1,0 +1,56 @@
+"""`voiceleak judge`: a chat model rules on the replies the parser could not read, then re-report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from voiceleak.cli.app import app, console, err, fail
+from voiceleak.models.base import SupervisedModel, build_model
+from voiceleak.registry import UnknownNameError
+from voiceleak.report.console import print_summary
+from voiceleak.runner.log import RunDirError
+from voiceleak.runner.run import report as build_report
+from voiceleak.scoring.judge import run_judge
+from voiceleak.spec import SpecError
+
+
+@app.command()
+def judge(
+    run_dir: Annotated[Path, typer.Argument(help="A run directory written by `voiceleak run`.")],
+    judge_model: Annotated[str, typer.Option("--judge", help="Model spec of the judge (any chat backend).")],
+    agreement_sample: Annotated[int, typer.Option(
+        "--agreement-sample", help="Also judge N parser-decided replies (seeded) to measure agreement.")] = 0,
+    seed: Annotated[int, typer.Option(help="Seed of the agreement sample.")] = 0,
+    resamples: Annotated[int, typer.Option(help="Bootstrap resamples for the rebuilt report.")] = 1000,
+) -> None:
+    """Judge the UNPARSEABLE replies of a run (resumable; verdicts go to judgments.jsonl).
+
+    The judge sees the question, the allowed answers and the reply, never the audio or the truth.
+    Its verdict replaces only UNPARSEABLE outcomes; a judge failure stays an error, never an answer.
+
+    Example: voiceleak judge runs/a1 --judge 'openai:gpt-4o-mini' --agreement-sample 100
+    """
+    try:
+        model = build_model(judge_model)
+    except (UnknownNameError, SpecError, ValueError) as exc:
+        raise fail(str(exc)) from exc
+    if isinstance(model, SupervisedModel) or not hasattr(model, "generate"):
+        raise fail(f"{judge_model}: a judge must be a chat backend (it answers text prompts)")
+    try:
+        summary = run_judge(run_dir, model, agreement_sample=agreement_sample, seed=seed)
+        results = build_report(run_dir, resamples=resamples)
+    except RunDirError as exc:
+        raise fail(str(exc)) from exc
+    agree = summary["agreement"]
+    err.print(f"judge {summary['judge']}: asked {summary['asked_now']} now; "
+              f"{summary['n_judged']} of {summary['n_unparseable']} unparseable replies judged, "
+              f"{summary['still_unparseable']} still unparseable, {summary['n_judge_errors']} judge errors")
+    if agree["n"]:
+        kappa = "n/a" if agree["kappa"] is None else f"{agree['kappa']:.2f}"
+        err.print(f"agreement with the parser on {agree['n']} decided replies: "
+                  f"{agree['raw'] * 100:.1f}% raw, Cohen's kappa {kappa}")
+    print_summary(results, console)
+    err.print(f"wrote {run_dir}/judgments.jsonl, results.json and report.html")
