@@ -7,13 +7,18 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from voiceleak.models.base import LocalModel, models
 from voiceleak.runner.log import RunDirError, RunLog
 from voiceleak.runner.plan import RunConfig
 from voiceleak.runner.run import RunOptions, Runner
+from voiceleak.spec import Spec
+from voiceleak.types import Request, Response
 
 SLOW_MODEL = textwrap.dedent('''
     import asyncio
@@ -88,13 +93,37 @@ def test_bad_clip_is_an_error_record_and_the_run_goes_on(corpus: Path, tmp_path:
     assert sum(r.outcome == "answer" for r in records) == len(records) - len(broken)
 
 
+@models.register("test-loudness", "answers from the clip's loudness (a deterministic stand-in)")
+class Loudness(LocalModel):
+    calls = 0
+
+    def __init__(self, spec: Spec) -> None:
+        self.name = str(spec)
+
+    def identity(self) -> dict[str, str]:
+        return {"name": self.name}
+
+    async def generate(self, requests: Sequence[Request]) -> list[Response]:
+        Loudness.calls += len(requests)
+        return [Response(r.id, r.choices[int(np.abs(r.audio.samples).mean() * 1000) % len(r.choices)])
+                for r in requests if r.audio is not None]
+
+
 def test_response_cache_serves_a_second_run(corpus: Path, tmp_path: Path) -> None:
-    _run(corpus, tmp_path / "a", models=("uniform",))
-    _run(corpus, tmp_path / "b", models=("uniform",))
+    _run(corpus, tmp_path / "a", models=("test-loudness",))
+    asked = Loudness.calls
+    _run(corpus, tmp_path / "b", models=("test-loudness",))
+    assert Loudness.calls == asked  # nothing was asked again
     first = {r.key: r for r in RunLog(tmp_path / "a").records()}
     second = list(RunLog(tmp_path / "b").records())
-    assert all(r.cached for r in second)
+    assert second and all(r.cached for r in second)
     assert all(first[r.key].response == r.response for r in second)
+
+
+def test_a_model_that_must_not_be_cached_is_asked_again(corpus: Path, tmp_path: Path) -> None:
+    _run(corpus, tmp_path / "a", models=("uniform",))
+    _run(corpus, tmp_path / "b", models=("uniform",))
+    assert not any(r.cached for r in RunLog(tmp_path / "b").records())
 
 
 def _start_slow_run(corpus: Path, out: Path, tmp_path: Path) -> subprocess.Popen[bytes]:

@@ -39,6 +39,9 @@ class MajorityBaseline:
 @models.register("uniform", "picks one of the request's choices uniformly at random (seeded per request)")
 class UniformBaseline(LocalModel):
     max_batch = 256
+    # Its answer depends on the request id, which the response cache rightly ignores: caching would
+    # hand every identical request (all blind-silence clips, say) the same "random" answer.
+    cacheable = False
 
     def __init__(self, spec: Spec) -> None:
         spec.check_known({"seed"})

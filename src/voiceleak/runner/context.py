@@ -125,7 +125,8 @@ class RunContext:
     async def _generate(self, model: Any, ready: Sequence[Prepared]) -> list[tuple[Response, bool]]:
         identity = json.dumps(model.identity(), sort_keys=True, default=str)
         keys = [p.request.cache_key(identity, p.repeat) for p in ready if p.request is not None]
-        stored = self.cache.get_many(keys) if self.cache else {}
+        cache = self.cache if getattr(model, "cacheable", True) else None
+        stored = cache.get_many(keys) if cache else {}
         out: list[tuple[Response, bool] | None] = [None] * len(ready)
         misses: list[int] = []
         for i, (p, key) in enumerate(zip(ready, keys, strict=True)):
@@ -147,8 +148,8 @@ class RunContext:
                 if response.ok:
                     payload = json.dumps({"text": response.text, "meta": dict(response.meta)}, default=str)
                     to_store.append((keys[i], payload.encode()))
-            if self.cache is not None and to_store:
-                self.cache.put_many(to_store)  # only answers are cached: an error is asked again next time
+            if cache is not None and to_store:
+                cache.put_many(to_store)  # only answers are cached: an error is asked again next time
         return [r for r in out if r is not None]
 
     def _filter(self, group: WorkGroup, ready: Sequence[Prepared],
