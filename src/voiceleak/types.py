@@ -136,7 +136,7 @@ class Score:
     detail: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a 100,000-sample report holds every record at once
 class SampleRecord:
     """One line of samples.jsonl: everything needed to re-score and re-report without the model."""
 
@@ -168,5 +168,5 @@ class SampleRecord:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> SampleRecord:
-        known = {f for f in cls.__dataclass_fields__}
+        known = cls.__dataclass_fields__
         return cls(**{k: v for k, v in data.items() if k in known})

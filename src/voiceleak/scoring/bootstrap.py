@@ -6,7 +6,7 @@ clip-level bootstrap would give intervals that are too narrow.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,20 +31,34 @@ def _round(x: float | None) -> float | None:
 
 def resample_weights(clusters: Sequence[str], resamples: int = DEFAULT_RESAMPLES, seed: int = 0) -> np.ndarray:
     """(resamples x n) weights: how often each sample is drawn when whole clusters are drawn."""
+    return next(_weight_chunks(clusters, resamples, seed, chunk=resamples))
+
+
+def _weight_chunks(clusters: Sequence[str], resamples: int, seed: int, chunk: int) -> Iterator[np.ndarray]:
     names, index = np.unique(np.asarray(clusters, dtype=object).astype(str), return_inverse=True)
     rng = np.random.default_rng(seed)
-    counts = rng.multinomial(len(names), np.full(len(names), 1.0 / len(names)), size=resamples)
-    return counts[:, index].astype(np.float64)
+    for start in range(0, resamples, chunk):
+        size = min(chunk, resamples - start)
+        counts = rng.multinomial(len(names), np.full(len(names), 1.0 / len(names)), size=size)
+        yield counts[:, index].astype(np.float64)
+
+
+def _chunk_size(n: int) -> int:
+    """Resamples per pass, so a weight matrix stays near 32 MB whatever the number of samples."""
+    return int(max(1, min(DEFAULT_RESAMPLES, (32 << 20) // (8 * max(n, 1)))))
 
 
 def interval(statistic: Callable[[np.ndarray], np.ndarray], n: int, clusters: Sequence[str] | None,
              resamples: int = DEFAULT_RESAMPLES, seed: int = 0) -> Interval:
-    """`statistic` maps a (k x n) weight matrix to k values; row 0 of the call is the point estimate."""
+    """`statistic` maps a (k x n) weight matrix to k values; row 0 of the call is the point estimate.
+
+    Resamples are drawn in chunks: at 100,000 samples one matrix of 1,000 resamples would take 800 MB.
+    """
     if n == 0:
         return Interval(None, None, None)
     point = float(statistic(np.ones((1, n)))[0])
-    weights = resample_weights(clusters if clusters is not None else [str(i) for i in range(n)], resamples, seed)
-    values = statistic(weights)
+    labels = clusters if clusters is not None else [str(i) for i in range(n)]
+    values = np.concatenate([statistic(w) for w in _weight_chunks(labels, resamples, seed, _chunk_size(n))])
     values = values[np.isfinite(values)]
     if len(values) < resamples * 0.5:
         return Interval(point, None, None)
