@@ -82,10 +82,13 @@ def test_resume_skips_done_samples_and_refuses_another_config(corpus: Path, tmp_
         Runner(other, RunOptions(out=out, quiet=True)).execute()
 
 
-def test_bad_clip_is_an_error_record_and_the_run_goes_on(corpus: Path, tmp_path: Path) -> None:
-    (corpus.parent / "audio" / "f2-1.wav").write_bytes(b"corrupt")
+def test_clip_broken_after_validation_is_an_error_record_and_the_run_goes_on(corpus: Path, tmp_path: Path) -> None:
     out = tmp_path / "run"
-    _run(corpus, out, models=("uniform",))
+    config = RunConfig(corpus=str(corpus), models=("uniform",), tasks=("attribute", "speaker-id"))
+    runner = Runner(config, RunOptions(out=out, quiet=True))  # validates the corpus: all clips are fine
+    (corpus.parent / "audio" / "f2-1.wav").write_bytes(b"corrupt")  # then a file breaks mid-run
+    runner.execute()
+    runner.finish()
     records = list(RunLog(out).records())
     broken = [r for r in records if r.clip_id == "f2-1"]
     assert broken and all(r.outcome == "error" and "f2-1.wav" in (r.error or "") for r in broken)

@@ -59,6 +59,8 @@ def run(
                                  "'ray address=auto' for a cluster."),
     concurrency: int = typer.Option(None, help="Requests in flight (default: the backends' own limits)."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the response cache."),
+    skip_bad: bool = typer.Option(False, "--skip-bad", help="Leave out (and list) clips that fail validation "
+                                  "instead of refusing the corpus."),
 ) -> None:
     """Run an audit: every model x task x transform over the corpus, appended to a resumable log.
 
@@ -98,4 +100,4 @@ def run(
         built = None if chosen == "local" and not limit else build_executor(chosen, int(limit) if limit else None)  # type: ignore[call-overload]
     except (UnknownNameError, SpecError) as exc:
         raise fail(str(exc)) from exc
-    execute_run(run_config, RunOptions(out=out_dir, executor=built, use_cache=not no_cache))
+    execute_run(run_config, RunOptions(out=out_dir, executor=built, use_cache=not no_cache, skip_bad=skip_bad))

@@ -1,21 +1,39 @@
-"""Corpus checks before a run: the manifest's lines, the audio behind them, label coverage."""
+"""Corpus checks before a run: the manifest's lines, the audio behind them, label coverage.
+
+One streamed pass over the manifest. Errors (`problems`) make a manifest fail: unparseable lines,
+duplicate ids, missing or unreadable audio, empty or extreme durations, the same audio under two
+clips. Warnings do not: classes with too few speakers for speaker-disjoint estimates, speakers
+found in two splits, speakers whose labels disagree between clips. Memory grows with the number
+of distinct ids, speakers and audio files (a few hundred bytes each), never with the audio itself.
+"""
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable
+import sys
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import soundfile as sf
+from rich.console import Console
 
-from voiceleak.corpus.manifest import Problem, iter_manifest
+from voiceleak.attributes import Taxonomy, taxonomy
+from voiceleak.audio import file_hash
+from voiceleak.corpus.manifest import ManifestError, Problem, parse_line
 from voiceleak.models.crossval import MIN_GROUPS_PER_CLASS
 from voiceleak.types import Clip
 
 MIN_SECONDS = 0.3
 MAX_SECONDS = 600.0
+MISMATCH_SECONDS = 0.5  # a stated duration further than this from the file's is reported
+SHOWN = 20  # speakers named in one warning
+#: attributes that belong to the person and do not change between their clips; a speaker labelled
+#: with two classes of one of them is a labelling error or two people sharing an id. (Language and
+#: regional accent vary with what a bilingual speaker speaks; age and weight with when.)
+SPEAKER_TRAITS = ("sex", "accent", "education", "social_stratum", "income")
 
 
 @dataclass
@@ -28,68 +46,278 @@ class ValidationReport:
     #: attribute -> class -> (clips, speakers)
     coverage: dict[str, dict[str, tuple[int, int]]] = field(default_factory=dict)
     bad_clip_ids: set[str] = field(default_factory=set)
+    bad_lines: set[int] = field(default_factory=set)  # what `run --skip-bad` leaves out
+    splits: dict[str, int] = field(default_factory=dict)  # split -> clips
+    split_overlaps: dict[str, list[str]] = field(default_factory=dict)  # speaker -> splits
+    raw_labels: dict[str, int] = field(default_factory=dict)  # raw label key -> clips
+    labelled_speakers: dict[str, int] = field(default_factory=dict)  # attribute -> distinct speakers
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
+    def label_coverage(self) -> dict[str, dict[str, float | int]]:
+        """Per attribute: clips labelled, their share of all clips, speakers labelled."""
+        out: dict[str, dict[str, float | int]] = {}
+        for attribute, classes in sorted(self.coverage.items()):
+            clips = sum(n for n, _ in classes.values())
+            share = round(clips / self.n_clips, 4) if self.n_clips else 0.0
+            speakers = self.labelled_speakers.get(attribute, sum(s for _, s in classes.values()))
+            out[attribute] = {"clips": clips, "share": share, "speakers": speakers, "classes": len(classes)}
+        return out
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "manifest": self.manifest, "ok": self.ok, "clips": self.n_clips, "speakers": self.n_speakers,
-            "problems": [vars(p) for p in self.problems], "warnings": self.warnings,
+            "problems": [{**vars(p), "text": str(p)} for p in self.problems], "warnings": self.warnings,
+            "bad_clips": sorted(self.bad_clip_ids), "bad_lines": sorted(self.bad_lines),
             "coverage": {a: {c: {"clips": n, "speakers": s} for c, (n, s) in classes.items()}
                          for a, classes in self.coverage.items()},
+            "label_coverage": self.label_coverage(), "splits": self.splits,
+            "split_overlaps": self.split_overlaps, "raw_labels": self.raw_labels,
         }
 
 
-def check_audio_file(clip: Clip, source: str) -> Problem | None:
+@dataclass(frozen=True)
+class AudioCheck:
+    problem: Problem | None
+    file_seconds: float | None = None
+
+
+def check_audio_file(clip: Clip, source: str, line: int | None = None) -> Problem | None:
+    """Why the clip's audio cannot be used, or None."""
+    return inspect_audio(clip, source, line).problem
+
+
+def inspect_audio(clip: Clip, source: str, line: int | None = None) -> AudioCheck:
+    """Open the file's header (no decoding): existence, readability, length, the segment inside it."""
     path = clip.audio_path
+
+    def bad(field_name: str, message: str) -> AudioCheck:
+        return AudioCheck(Problem(source, line, field_name, f"{path}: {message}", clip.id))
+
     if not path.is_file():
-        return Problem(source, None, "audio_filepath", f"{path}: file not found", clip.id)
+        return bad("audio_filepath", "file not found")
     try:
         info = sf.info(str(path))
     except (sf.LibsndfileError, RuntimeError) as exc:
-        return Problem(source, None, "audio_filepath", f"{path}: unreadable or corrupt audio ({exc})", clip.id)
+        return bad("audio_filepath", f"unreadable or corrupt audio ({exc})")
     seconds = info.frames / info.samplerate if info.samplerate else 0.0
     if seconds <= 0:
-        return Problem(source, None, "audio_filepath", f"{path}: empty audio (0 samples)", clip.id)
-    if seconds < MIN_SECONDS or seconds > MAX_SECONDS:
-        return Problem(source, None, "duration", f"{path}: {seconds:.2f} s is outside "
+        return bad("audio_filepath", "empty audio (0 samples)")
+    if clip.offset and clip.offset >= seconds:
+        return bad("offset", f"offset {clip.offset:g} s is past the end of the file ({seconds:.2f} s)")
+    if clip.offset and clip.duration is not None and clip.offset + clip.duration > seconds + 0.05:
+        return bad("duration", f"segment {clip.offset:g}-{clip.offset + clip.duration:g} s runs past the end "
+                   f"of the file ({seconds:.2f} s)")
+    # The runner reads a segment only when there is an offset; otherwise the whole file.
+    used = (clip.duration if clip.duration is not None else seconds - clip.offset) if clip.offset else seconds
+    if used < MIN_SECONDS or used > MAX_SECONDS:
+        return bad("duration", f"{used:.2f} s is outside [{MIN_SECONDS}, {MAX_SECONDS}] s")
+    return AudioCheck(None, seconds)
+
+
+def stated_duration_problem(clip: Clip, source: str, line: int | None) -> Problem | None:
+    """The duration the manifest states, checked without opening the audio."""
+    if clip.duration is None:
+        return None
+    if clip.duration == 0:
+        return Problem(source, line, "duration", "duration is 0 s", clip.id)
+    if clip.duration < MIN_SECONDS or clip.duration > MAX_SECONDS:
+        return Problem(source, line, "duration", f"{clip.duration:.2f} s is outside "
                        f"[{MIN_SECONDS}, {MAX_SECONDS}] s", clip.id)
     return None
 
 
-def validate_manifest(path: Path | str, check_audio: bool = True) -> ValidationReport:
+@lru_cache(maxsize=256)
+def _cached_hash(path: str, size: int, mtime_ns: int) -> str:
+    """Segments of one long recording share a file: hash it once, not once per segment."""
+    return file_hash(path)
+
+
+def content_key(clip: Clip) -> str:
+    stat = clip.audio_path.stat()
+    digest = _cached_hash(str(clip.audio_path), stat.st_size, stat.st_mtime_ns)
+    return f"{digest}:{clip.offset:g}:{clip.duration if clip.offset else ''}"
+
+
+class _Scan:
+    """The state of one validation pass."""
+
+    def __init__(self, report: ValidationReport, check_audio: bool) -> None:
+        self.report = report
+        self.check_audio = check_audio
+        self.ids: dict[str, int] = {}  # id -> first line
+        self.contents: dict[str, tuple[str, str, int]] = {}  # content key -> (clip id, speaker, line)
+        self.first_split: dict[str, str] = {}  # speaker -> first split seen
+        self.overlaps: dict[str, set[str]] = {}
+        self.counts: dict[str, Counter[str]] = defaultdict(Counter)
+        self.speakers: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+        self.all_speakers: set[str] = set()
+        self.splits: Counter[str] = Counter()
+        self.raw: Counter[str] = Counter()
+        self.mismatched: list[str] = []  # the first few, for the warning
+        self.n_mismatched = 0
+
+    def bad(self, problem: Problem, line: int) -> None:
+        self.report.problems.append(problem)
+        self.report.bad_lines.add(line)
+        if problem.clip_id:
+            self.report.bad_clip_ids.add(problem.clip_id)
+
+    def add(self, clip: Clip, line: int) -> None:
+        source = self.report.manifest
+        self.report.n_clips += 1
+        speaker = sys.intern(clip.speaker_id or clip.id)  # interned: shared by every set that holds it
+        self._count(clip, speaker)
+        if clip.id in self.ids:
+            self.bad(Problem(source, line, "id", f"duplicate id {clip.id!r} (first on line "
+                             f"{self.ids[clip.id]})", clip.id), line)
+            return
+        self.ids[clip.id] = line
+        problem = self._audio(clip, line) if self.check_audio else stated_duration_problem(clip, source, line)
+        if problem is None and self.check_audio:
+            problem = self._duplicate(clip, speaker, line)
+        if problem is not None:
+            self.bad(problem, line)
+
+    def _count(self, clip: Clip, speaker: str) -> None:
+        self.all_speakers.add(speaker)
+        for attribute, label in clip.labels.items():
+            self.counts[attribute][label] += 1
+            self.speakers[attribute][label].add(speaker)
+        self.raw.update(clip.raw_labels.keys())
+        if clip.split:
+            self.splits[clip.split] += 1
+            first = self.first_split.setdefault(speaker, clip.split)
+            if first != clip.split:
+                self.overlaps.setdefault(speaker, {first}).add(clip.split)
+
+    def _audio(self, clip: Clip, line: int) -> Problem | None:
+        checked = inspect_audio(clip, self.report.manifest, line)
+        seconds = checked.file_seconds
+        if seconds is not None and not clip.offset and clip.duration is not None \
+                and abs(clip.duration - seconds) > MISMATCH_SECONDS:
+            self.n_mismatched += 1
+            if len(self.mismatched) < 5:
+                self.mismatched.append(f"{clip.id} (states {clip.duration:g} s, file has {seconds:.2f} s)")
+        return checked.problem
+
+    def _duplicate(self, clip: Clip, speaker: str, line: int) -> Problem | None:
+        key = content_key(clip)
+        first = self.contents.setdefault(key, (clip.id, speaker, line))
+        if first[0] == clip.id:
+            return None
+        across = f"; across speakers {first[1]!r} and {speaker!r}" if first[1] != speaker else ""
+        return Problem(self.report.manifest, line, "audio_filepath",
+                       f"same audio as clip {first[0]!r} (line {first[2]}){across}", clip.id)
+
+    def finish(self) -> None:
+        report = self.report
+        report.n_speakers = len(self.all_speakers)
+        report.coverage = {a: {c: (n, len(self.speakers[a][c])) for c, n in classes.items()}
+                           for a, classes in self.counts.items()}
+        report.splits = dict(self.splits)
+        report.raw_labels = dict(self.raw)
+        report.labelled_speakers = {a: len(set().union(*by_class.values()))
+                                    for a, by_class in self.speakers.items()}
+        report.split_overlaps = {s: sorted(v) for s, v in sorted(self.overlaps.items())}
+        report.warnings.extend(_thin_classes(report.coverage))
+        report.warnings.extend(_split_warning(report.split_overlaps))
+        report.warnings.extend(_conflicts(self.speakers))
+        if self.n_mismatched:
+            report.warnings.append(f"{self.n_mismatched} clip(s) state a duration more than "
+                                   f"{MISMATCH_SECONDS} s from their file's: {', '.join(self.mismatched)}")
+
+
+def validate_manifest(path: Path | str, check_audio: bool = True,
+                      tax: Taxonomy | None = None) -> ValidationReport:
     report = ValidationReport(str(path))
-    seen: set[str] = set()
-    counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    speakers: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-    all_speakers: set[str] = set()
-    for item in iter_manifest(path):
+    scan = _Scan(report, check_audio)
+    for line, item in numbered_items(path, tax):
         if isinstance(item, Problem):
-            report.problems.append(item)
-            continue
-        report.n_clips += 1
-        if item.id in seen:
-            report.problems.append(Problem(str(path), None, "id", f"duplicate id {item.id!r}", item.id))
-        seen.add(item.id)
-        if check_audio and (problem := check_audio_file(item, str(path))):
-            report.problems.append(problem)
-            report.bad_clip_ids.add(item.id)
-        speaker = item.speaker_id or item.id
-        all_speakers.add(speaker)
-        for attribute, label in item.labels.items():
-            counts[attribute][label] += 1
-            speakers[attribute][label].add(speaker)
-    report.n_speakers = len(all_speakers)
-    report.coverage = {a: {c: (n, len(speakers[a][c])) for c, n in classes.items()} for a, classes in counts.items()}
-    report.warnings.extend(_thin_classes(report.coverage))
+            scan.bad(item, line)
+        else:
+            scan.add(item, line)
+    scan.finish()
     return report
+
+
+def numbered_items(path: Path | str,
+                   tax: Taxonomy | None = None) -> Iterator[tuple[int, Clip | Problem]]:
+    """(line, clip or problem) per non-blank line, streamed (the line is what --skip-bad acts on)."""
+    path = Path(path)
+    if not path.is_file():
+        yield 0, Problem(str(path), None, None, "manifest file not found")
+        return
+    tax = tax or taxonomy()
+    with open(path, encoding="utf-8-sig") as handle:
+        for number, text in enumerate(handle, start=1):
+            if text.strip():
+                yield number, parse_line(text, number, str(path), path.parent, tax)
 
 
 def _thin_classes(coverage: dict[str, dict[str, tuple[int, int]]]) -> Iterable[str]:
     for attribute, classes in sorted(coverage.items()):
         thin = sorted(c for c, (_, s) in classes.items() if s < MIN_GROUPS_PER_CLASS)
         if thin:
-            yield (f"{attribute}: class(es) {', '.join(thin)} have fewer than {MIN_GROUPS_PER_CLASS} speakers; "
-                   "speaker-disjoint estimates will exclude them")
+            yield (f"{attribute}: class(es) {', '.join(thin)} have fewer than {MIN_GROUPS_PER_CLASS} "
+                   "speakers; speaker-disjoint estimates will exclude them")
+
+
+def _split_warning(overlaps: dict[str, list[str]]) -> Iterable[str]:
+    if overlaps:
+        named = ", ".join(f"{s} ({' and '.join(v)})" for s, v in list(overlaps.items())[:SHOWN])
+        more = f" and {len(overlaps) - SHOWN} more" if len(overlaps) > SHOWN else ""
+        yield (f"{len(overlaps)} speaker(s) appear in more than one split: {named}{more}; a model tuned on "
+               "one split has heard them in the other, or two speakers share an id")
+
+
+def _conflicts(speakers: dict[str, dict[str, set[str]]]) -> Iterable[str]:
+    """Speakers labelled with two classes of one of the SPEAKER_TRAITS."""
+    for attribute, classes in sorted(speakers.items()):
+        if attribute not in SPEAKER_TRAITS:
+            continue
+        seen: Counter[str] = Counter(s for members in classes.values() for s in members)
+        twice = sorted(s for s, n in seen.items() if n > 1)
+        if twice:
+            more = f" and {len(twice) - SHOWN} more" if len(twice) > SHOWN else ""
+            yield (f"{attribute}: {len(twice)} speaker(s) have clips with different classes: "
+                   f"{', '.join(twice[:SHOWN])}{more}")
+
+
+class CorpusInvalidError(ManifestError):
+    """The manifest failed validation and the run was not told to skip the bad clips."""
+
+    def __init__(self, report: ValidationReport) -> None:
+        super().__init__(report.problems)
+        self.report = report
+
+    def __str__(self) -> str:
+        return (f"{super().__str__()}\nFix them (voiceleak validate {self.report.manifest} lists them all), "
+                f"or run with --skip-bad to leave these {len(self.report.bad_lines)} line(s) out.")
+
+
+def checked_clips(path: Path | str, skip_bad: bool = False, console: Console | None = None,
+                  check_audio: bool = True) -> list[Clip]:
+    """The clips a run may use: every clip of a valid manifest; of an invalid one, the good clips
+    when `skip_bad` (listing what was left out), else CorpusInvalidError."""
+    if not Path(path).is_file():  # nothing to skip: the plain error, without the --skip-bad hint
+        raise ManifestError([Problem(str(path), None, None, "manifest file not found")])
+    report = validate_manifest(path, check_audio=check_audio)
+    if not report.ok and not skip_bad:
+        raise CorpusInvalidError(report)
+    clips = [c for line, c in numbered_items(path) if isinstance(c, Clip) and line not in report.bad_lines]
+    if report.ok:
+        return clips
+    if not clips:
+        raise CorpusInvalidError(report)
+    out = console or Console(stderr=True)
+    out.print(f"[bold yellow]--skip-bad: leaving out {len(report.bad_lines)} manifest line(s) "
+              f"that failed validation[/]")
+    for problem in report.problems[:50]:
+        out.print(f"  [yellow]skipped[/] {problem}")
+    if len(report.problems) > 50:
+        out.print(f"  ... and {len(report.problems) - 50} more "
+                  f"(voiceleak validate {path} --json lists them all)")
+    return clips

@@ -20,7 +20,8 @@ from rich.progress import (
 )
 
 from voiceleak.cache import KeyValueCache, default_cache_dir
-from voiceleak.corpus.manifest import load_manifest, manifest_hash
+from voiceleak.corpus.manifest import manifest_hash
+from voiceleak.corpus.validate import checked_clips
 from voiceleak.models.base import Model, SupervisedModel
 from voiceleak.report.aggregate import aggregate, write_results
 from voiceleak.report.html import write_html
@@ -43,6 +44,7 @@ class RunOptions:
     cache_dir: Path | None = None
     resamples: int = 1000
     quiet: bool = False
+    skip_bad: bool = False  # leave out clips that fail validation (listed) instead of refusing
 
 
 def progress_bar(console: Console, quiet: bool) -> Progress:
@@ -68,7 +70,7 @@ class Runner:
     def __init__(self, config: RunConfig, options: RunOptions, console: Console | None = None) -> None:
         self.console = console or Console(stderr=True)
         self.options = options
-        self.clips = load_manifest(config.corpus)
+        self.clips = checked_clips(config.corpus, skip_bad=options.skip_bad, console=self.console)
         built = build_components(config, self.clips)
         self.config = built.config
         self.tasks, self.models, self.transforms = built.tasks, built.models, built.transforms
@@ -113,22 +115,25 @@ class Runner:
                 added = asyncio.run(self._drain(executor, done, context, progress, bar, on_record))
             finally:
                 self.log.close()
-                asyncio.run(self._close_models())
         return added
 
     async def _drain(self, executor: Executor, done: set[str], context: RunContext, progress: Progress,
                      bar: Any, on_record: Callable[[int], None] | None) -> int:
         added = 0
-        async for batch in executor.execute(self.groups, done, context):
-            for record in batch:
-                if record.key in done:
-                    continue  # an executor retried a batch: the log keeps the first answer
-                self.log.append(record)
-                done.add(record.key)
-                added += 1
-            progress.advance(bar, len(batch))
-            if on_record:
-                on_record(added)
+        try:
+            async for batch in executor.execute(self.groups, done, context):
+                for record in batch:
+                    if record.key in done:
+                        continue  # an executor retried a batch: the log keeps the first answer
+                    self.log.append(record)
+                    done.add(record.key)
+                    added += 1
+                progress.advance(bar, len(batch))
+                if on_record:
+                    on_record(added)
+        finally:
+            # In the loop the models ran in: an HTTP client's connections cannot close in another.
+            await self._close_models()
         return added
 
     async def _close_models(self) -> None:
