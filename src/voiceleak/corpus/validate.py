@@ -22,6 +22,7 @@ from rich.console import Console
 
 from voiceleak.attributes import Taxonomy, taxonomy
 from voiceleak.audio import file_hash
+from voiceleak.cache import KeyValueCache, default_cache_dir
 from voiceleak.corpus.manifest import ManifestError, Problem, parse_line
 from voiceleak.models.crossval import MIN_GROUPS_PER_CLASS
 from voiceleak.types import Clip
@@ -129,10 +130,23 @@ def stated_duration_problem(clip: Clip, source: str, line: int | None) -> Proble
     return None
 
 
+@lru_cache(maxsize=4)
+def _hash_store(folder: str) -> KeyValueCache:
+    return KeyValueCache(Path(folder) / "file_hashes.sqlite", "file_hashes")
+
+
 @lru_cache(maxsize=256)
 def _cached_hash(path: str, size: int, mtime_ns: int) -> str:
-    """Segments of one long recording share a file: hash it once, not once per segment."""
-    return file_hash(path)
+    """Segments of one long recording share a file: hash it once, not once per segment. Hashes also
+    persist by (path, size, mtime), so a resumed run does not read every file of the corpus again."""
+    key = f"{path}\x1f{size}\x1f{mtime_ns}"
+    store = _hash_store(str(default_cache_dir()))
+    stored = store.get(key)
+    if stored is not None:
+        return stored.decode()
+    digest = file_hash(path)
+    store.put(key, digest.encode())
+    return digest
 
 
 def content_key(clip: Clip) -> str:
