@@ -5,6 +5,7 @@ Used by the probe (what the voice carries), speaker verification and the defense
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
@@ -23,9 +24,14 @@ MIN_VOICED_SECONDS = 0.3
 @cache
 def _encoder() -> Any:
     try:
+        import torch
         from resemblyzer import VoiceEncoder
     except ImportError as exc:  # pragma: no cover - depends on the install
         raise RuntimeError("the voiceprint probe needs the 'probe' extra: pip install 'voiceleak[probe]'") from exc
+    if not os.environ.get("OMP_NUM_THREADS"):
+        # The LSTM runs batches of a few frames: a second thread gains little, and on shared cores its
+        # spin-waits made each clip 3-6x slower (measured on the demo). An explicit OMP_NUM_THREADS wins.
+        torch.set_num_threads(1)
     return VoiceEncoder("cpu", verbose=False)
 
 
