@@ -1,6 +1,17 @@
 """Command line: one module per subcommand, all attached to one Typer app."""
 
-from voiceleak.cli import demo, listing, report, run, validate  # noqa: F401  (registers commands)
+from voiceleak.cli import (  # noqa: F401  (each module registers its commands)
+    decisions,
+    defend,
+    demo,
+    import_,
+    judge,
+    listing,
+    privilege,
+    report,
+    run,
+    validate,
+)
 from voiceleak.cli.app import app
 
 

@@ -8,6 +8,8 @@ from pathlib import Path
 import typer
 
 from voiceleak.cli.app import app, err
+from voiceleak.cli.decisions import demo_decisions
+from voiceleak.cli.privilege import demo_privilege
 from voiceleak.cli.run import execute_run
 from voiceleak.corpus.demo import demo_manifest
 from voiceleak.runner.plan import RunConfig
@@ -35,3 +37,5 @@ def demo(
     err.print(f"Demo corpus: {manifest}")
     config = RunConfig(corpus=str(manifest), models=DEMO_MODELS, tasks=DEMO_TASKS)
     execute_run(config, RunOptions(out=out))
+    demo_decisions(manifest, out / "decisions")  # decision bias and scope (issue #9), stand-in model
+    demo_privilege(manifest, out / "privilege")  # end-to-end vs cascade, least-privilege verdict (issue #4)

@@ -12,7 +12,6 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.model_selection import GroupKFold, LeaveOneGroupOut, StratifiedKFold
 
 MIN_GROUPS_PER_CLASS = 2
 MIN_SAMPLES_PER_CLASS = 2
@@ -54,6 +53,8 @@ def estimable_mask(labels: Sequence[str], groups: Sequence[str] | None) -> tuple
 
 
 def _splits(labels: np.ndarray, groups: np.ndarray | None) -> tuple[str, Iterator[tuple[np.ndarray, np.ndarray]]]:
+    from sklearn.model_selection import GroupKFold, LeaveOneGroupOut, StratifiedKFold  # slow to import
+
     dummy = np.zeros(len(labels))
     if groups is not None:
         n_groups = len(set(groups.tolist()))

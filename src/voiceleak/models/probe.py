@@ -11,9 +11,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
 
 from voiceleak.models.base import models
 from voiceleak.models.crossval import out_of_fold
@@ -50,6 +47,11 @@ class VoiceprintProbe:
             return [Response(r.id, None, error="the probe needs audio; this request has none") for r in requests]
         features = self.encoder.embed([r.audio for r in requests if r.audio is not None])
         y = np.asarray(labels, dtype=object)
+
+        # imported here: scikit-learn costs seconds at start-up, and most commands never fit a probe
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.pipeline import make_pipeline
+        from sklearn.preprocessing import StandardScaler
 
         def fit_predict(train: np.ndarray, test: np.ndarray) -> list[str]:
             if len(set(y[train].tolist())) == 1:

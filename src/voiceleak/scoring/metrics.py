@@ -68,8 +68,33 @@ def summarize(records: Sequence[SampleRecord], resamples: int = DEFAULT_RESAMPLE
     out["refusal_rate"] = interval(weighted_mean(refused), len(valid), clusters, resamples).to_dict()
     right_all = np.array([bool(r.correct) for r in valid], dtype=np.float64)
     out["accuracy_all"] = interval(weighted_mean(right_all), len(valid), clusters, resamples).to_dict()
+    if any(r.value is not None for r in valid):  # a value-type task (WER): no classes to count
+        out.update(value_metrics(valid, resamples, cluster))
+        return out
     out.update(_answer_metrics(answered, resamples, cluster))
     return out
+
+
+def value_metrics(records: Sequence[SampleRecord], resamples: int = DEFAULT_RESAMPLES,
+                  cluster: str = "speaker") -> dict[str, Any]:
+    """Tasks scored by a number per sample. `value` is the mean per sample; `value_pooled` weights
+    each sample by the words of its truth, which for a word error rate is the corpus-level WER
+    (total errors / total reference words), the figure ASR papers report."""
+    scored = [r for r in records if r.value is not None]
+    values = np.array([r.value for r in scored], dtype=np.float64)
+    words = np.array([len((r.truth or "").split()) for r in scored], dtype=np.float64)
+    clusters = _clusters(scored, cluster)
+
+    def pooled(w: np.ndarray) -> np.ndarray:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.asarray((w @ (values * words)) / (w @ words), dtype=np.float64)
+
+    return {
+        "n_scored": len(scored),
+        "value": interval(weighted_mean(values), len(scored), clusters, resamples).to_dict(),
+        "value_pooled": interval(pooled, len(scored), clusters, resamples).to_dict() if words.sum() else
+        {"value": None, "low": None, "high": None},
+    }
 
 
 def _answer_metrics(answered: Sequence[SampleRecord], resamples: int, cluster: str) -> dict[str, Any]:

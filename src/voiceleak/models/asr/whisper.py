@@ -45,8 +45,11 @@ class FasterWhisper:
         out = []
         for audio in audios:
             samples = resample(audio, MODEL_RATE).samples
+            # One greedy pass at temperature 0: deterministic, and the default fallback to higher
+            # temperatures re-decodes speech it cannot read (other languages) up to 6 times (4x slower).
             segments, _ = engine.transcribe(samples, beam_size=self.beam_size, language=self.language,
-                                            condition_on_previous_text=False, vad_filter=False)
+                                            condition_on_previous_text=False, vad_filter=False,
+                                            temperature=0.0, without_timestamps=True)
             out.append(" ".join(s.text.strip() for s in segments).strip())
         return out
 

@@ -1,0 +1,277 @@
+"""`voiceleak defend`: each defense scored as privacy against utility.
+
+Privacy: attribute leakage of the chosen model and of the voiceprint probe (through the normal
+Runner and RunLog, so it resumes and caches), and speaker-verification EER for the ignorant and the
+lazy-informed attacker. Utility: word error rate of a recogniser on the defended audio, and the
+accuracy of an application task when one is named.
+
+The verification and WER measurements are not model answers, so they are not samples of the log:
+their summaries go into the run header under "defend" (where `voiceleak report` finds them again),
+the per-trial scores and per-clip transcripts into defense_measurements.json beside it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import re
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from rich.console import Console
+
+import voiceleak.report.defenses  # noqa: F401  (registers the analysis and the report section)
+from voiceleak.attributes import taxonomy
+from voiceleak.audio import AudioError
+from voiceleak.cache import KeyValueCache, default_cache_dir
+from voiceleak.corpus.manifest import load_manifest, write_manifest
+from voiceleak.models.asr.base import Transcriber, build_transcriber
+from voiceleak.models.voiceprint import VoiceprintEncoder
+from voiceleak.runner.context import AudioLoader
+from voiceleak.runner.log import RunLog
+from voiceleak.runner.plan import RunConfig, expand_task_names
+from voiceleak.runner.run import Runner, RunOptions
+from voiceleak.scoring.verification import Trial, attack_scores, build_trials, verification_metrics
+from voiceleak.scoring.wer import WordErrors, wer_metrics, word_errors
+from voiceleak.spec import parse_spec
+from voiceleak.tasks.base import build_task
+from voiceleak.transforms.base import IDENTITY, Transform, TransformContext
+from voiceleak.types import Audio, Clip, Request
+
+MEASUREMENTS = "defense_measurements.json"
+SUBSET = "clips.jsonl"
+_LIST = re.compile(r"^(?P<head>[A-Za-z][\w\-]*:(?:[A-Za-z_][\w.\-]*=)?)"
+                   r"(?P<values>[^\s,=]+(?:,[^\s,=]+)+)(?P<rest>\s.*)?$")
+
+
+def expand_defenses(texts: Sequence[str]) -> list[str]:
+    """`mcadams:0.6,0.7,0.8` or `noise:snr=20,10,5 colour=pink`: one spec per value (a curve)."""
+    out: list[str] = []
+    for text in texts:
+        match = _LIST.match(text.strip())
+        if match is None:
+            out.append(text.strip())
+            continue
+        rest = match.group("rest") or ""
+        out.extend(f"{match.group('head')}{value}{rest}" for value in match.group("values").split(","))
+    return list(dict.fromkeys(out))
+
+
+@dataclass(frozen=True)
+class DefendConfig:
+    corpus: str
+    defenses: tuple[str, ...]
+    model: str = "probe"
+    tasks: tuple[str, ...] = ("sensitive",)  # every labelled sensitive closed-set attribute
+    utility_task: str | None = None
+    asr: str | None = "whisper-tiny"
+    asr_clips: int = 24  # WER subset: Whisper costs about a second per clip and condition on CPU
+    clips_per_speaker: int | None = None
+    max_per_class: int | None = None
+    trials_per_speaker: int = 20
+    voiceprint_rate: int = 8000  # the probe's channel band-limit, so both attackers share voiceprints
+    seed: int = 0
+
+
+def select_per_speaker(clips: Sequence[Clip], per_speaker: int, seed: int) -> list[Clip]:
+    """Up to `per_speaker` clips of each speaker (seeded), in corpus order."""
+    by_speaker: dict[str, list[Clip]] = defaultdict(list)
+    for clip in clips:
+        by_speaker[clip.speaker_id or clip.id].append(clip)
+    rng = random.Random(f"subset:{seed}")
+    chosen = {c.id for speaker in sorted(by_speaker)
+              for c in rng.sample(by_speaker[speaker], min(per_speaker, len(by_speaker[speaker])))}
+    return [c for c in clips if c.id in chosen]
+
+
+def select_wer_clips(clips: Sequence[Clip], total: int, language: str | None, seed: int) -> list[Clip]:
+    """Clips with a reference text (in the recogniser's language, when it has one), spread evenly
+    over speakers: round robin over seeded per-speaker orders until `total` are chosen."""
+    usable = [c for c in clips
+              if c.text and (language is None or c.labels.get("language", language) == language)]
+    by_speaker: dict[str, list[Clip]] = defaultdict(list)
+    for clip in usable:
+        by_speaker[clip.speaker_id or clip.id].append(clip)
+    rng = random.Random(f"wer:{seed}")
+    queues = [rng.sample(members, len(members)) for _, members in sorted(by_speaker.items())]
+    chosen: list[Clip] = []
+    while len(chosen) < total and any(queues):
+        for queue in queues:
+            if queue and len(chosen) < total:
+                chosen.append(queue.pop())
+    return sorted(chosen, key=lambda c: c.id)
+
+
+class Conditions:
+    """Clean or defended audio of any clip, for any condition of the run (transforms are memoised)."""
+
+    def __init__(self, clips: Sequence[Clip], transforms: Mapping[str, Transform]) -> None:
+        self.clips = {c.id: c for c in clips}
+        self.transforms = transforms
+        self.load = AudioLoader(capacity=1024)
+
+    def audio(self, clip_id: str, condition: str) -> Audio:
+        clip = self.clips[clip_id]
+        audio = self.load(clip)
+        if condition == IDENTITY:
+            return audio
+        request = Request(f"defend:{clip_id}", "", audio)
+        defended = self.transforms[condition](request, TransformContext(clip, lambda _: None)).audio
+        if defended is None:
+            raise ValueError(f"{condition} removed the audio of {clip_id}")
+        return defended
+
+
+def changes_audio(transform: Transform) -> bool:
+    return bool(getattr(transform, "changes_audio", True))
+
+
+def measure_verification(conditions: Conditions, names: Sequence[str], trials: Sequence[Trial],
+                         encoder: VoiceprintEncoder, resamples: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """EER/minDCF per condition and attacker, and the raw scores."""
+    summary: dict[str, Any] = {}
+    raw: dict[str, Any] = {}
+    for name in names:
+        def embed(ids: Sequence[str], defended: bool, name: str = name) -> dict[str, np.ndarray]:
+            audios = [conditions.audio(i, name if defended else IDENTITY) for i in ids]
+            return dict(zip(ids, encoder.embed(audios), strict=True))
+
+        scores = {"ignorant": attack_scores(trials, embed, informed=False),
+                  "lazy_informed": attack_scores(trials, embed, informed=True)}
+        summary[name] = {k: verification_metrics(v, trials, resamples) for k, v in scores.items()}
+        raw[name] = {k: [round(x, 5) for x in v] for k, v in scores.items()}
+    return summary, raw
+
+
+def transcribe_cached(transcriber: Transcriber, audios: Sequence[Audio]) -> list[str]:
+    """Transcripts keyed on the recogniser's identity and the audio content: reruns cost nothing."""
+    cache = KeyValueCache(default_cache_dir() / "transcripts.sqlite", "transcripts")
+    identity = hashlib.sha256(json.dumps(dict(transcriber.identity()), sort_keys=True, default=str).encode())
+    keys = [f"{identity.hexdigest()[:16]}:{a.content_hash()}" for a in audios]
+    found = {k: cache.get(k) for k in keys}
+    missing = [i for i, k in enumerate(keys) if found[k] is None]
+    if missing:
+        for i, text in zip(missing, transcriber.transcribe([audios[i] for i in missing]), strict=True):
+            cache.put(keys[i], text.encode("utf-8"))
+            found[keys[i]] = text.encode("utf-8")
+    cache.close()
+    return [(found[k] or b"").decode("utf-8") for k in keys]
+
+
+def measure_wer(conditions: Conditions, names: Sequence[str], clips: Sequence[Clip], transcriber: Transcriber,
+                resamples: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    summary: dict[str, Any] = {}
+    raw: dict[str, Any] = {}
+    for name in names:
+        hypotheses = transcribe_cached(transcriber, [conditions.audio(c.id, name) for c in clips])
+        counts: list[WordErrors] = [word_errors(c.text or "", h)
+                                    for c, h in zip(clips, hypotheses, strict=True)]
+        summary[name] = wer_metrics(counts, [c.speaker_id or c.id for c in clips], resamples)
+        raw[name] = {c.id: {"hypothesis": h, **asdict(e)}
+                     for c, h, e in zip(clips, hypotheses, counts, strict=True)}
+    return summary, raw
+
+
+def privacy_tasks(names: Sequence[str], clips: Sequence[Clip]) -> list[str]:
+    """Task names, with `sensitive` standing for every labelled sensitive closed-set attribute."""
+    labelled = {attribute for clip in clips for attribute in clip.labels}
+    out: list[str] = []
+    for name in names:
+        if name.strip() == "sensitive":
+            out.extend(f"attribute:{a.name}" for a in taxonomy() if a.sensitive and not a.open_set
+                       and a.name in labelled)
+        else:
+            out.extend(expand_task_names([name], clips))
+    return [build_task(n).name for n in dict.fromkeys(out)]
+
+
+def _describe(name: str, transform: Transform) -> dict[str, Any]:
+    return {"name": name, "family": parse_spec(name).family, "strength": getattr(transform, "strength", None),
+            "severity": getattr(transform, "severity", None), "changes_audio": changes_audio(transform)}
+
+
+def plan_run(config: DefendConfig, out: Path) -> tuple[RunConfig, str | None]:
+    """The runner's matrix (model and probe x privacy and utility tasks x clean and defenses)."""
+    corpus = config.corpus
+    if config.clips_per_speaker:
+        subset = select_per_speaker(load_manifest(corpus), config.clips_per_speaker, config.seed)
+        out.mkdir(parents=True, exist_ok=True)
+        write_manifest(out / SUBSET, subset)  # the run's corpus: hashed in its header like any other
+        corpus = str(out / SUBSET)
+    utility_task = build_task(config.utility_task).name if config.utility_task else None
+    privacy = [t for t in privacy_tasks(config.tasks, load_manifest(corpus)) if t != utility_task]
+    run_config = RunConfig(corpus=corpus, models=tuple(dict.fromkeys([config.model, "probe"])),
+                           tasks=(*privacy, *([utility_task] if utility_task else [])),
+                           transforms=(IDENTITY, *expand_defenses(config.defenses)),
+                           max_per_class=config.max_per_class, seed=config.seed)
+    return run_config, utility_task
+
+
+def readable(conditions: Conditions, clips: Sequence[Clip]) -> list[Clip]:
+    """Clips whose audio loads: a corrupt file is an error of the runner's log, not a crash here."""
+    out = []
+    for clip in clips:
+        try:
+            conditions.audio(clip.id, IDENTITY)
+        except AudioError:
+            continue
+        out.append(clip)
+    return out
+
+
+def measure(config: DefendConfig, runner: Runner, resamples: int,
+            console: Console) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Verification and WER per condition: the summaries, and the raw scores and transcripts."""
+    names = list(runner.transforms)
+    conditions = Conditions(runner.clips, runner.transforms)
+    clips = readable(conditions, runner.clips)
+    audible = [n for n in names if n == IDENTITY or changes_audio(runner.transforms[n])]
+    trials = build_trials(clips, config.trials_per_speaker, config.seed)
+    console.print(f"speaker verification: {len(trials)} trials x {len(audible)} condition(s) x 2 attackers")
+    encoder = VoiceprintEncoder(channel_rate=config.voiceprint_rate)
+    verification, scores = measure_verification(conditions, audible, trials, encoder, resamples) \
+        if trials else ({}, {})
+    utility: dict[str, Any] = {}
+    transcripts: dict[str, Any] = {}
+    asr_identity: dict[str, Any] | None = None
+    wer_clips: list[Clip] = []
+    if config.asr:
+        transcriber = build_transcriber(config.asr)
+        asr_identity = dict(transcriber.identity())
+        wer_clips = select_wer_clips(clips, config.asr_clips, getattr(transcriber, "language", None), config.seed)
+        if wer_clips:
+            console.print(f"utility: {config.asr} on {len(wer_clips)} clips x {len(audible)} condition(s)")
+            utility, transcripts = measure_wer(conditions, audible, wer_clips, transcriber, resamples)
+    for name in names:  # prompt and reply defenses hear the clean audio: same measurements as clean
+        if name not in audible:
+            verification[name] = {**verification.get(IDENTITY, {}), "same_as": IDENTITY}
+            utility[name] = {**utility.get(IDENTITY, {}), "same_as": IDENTITY} if utility else {}
+    block = {
+        "conditions": [_describe(n, runner.transforms[n]) for n in names],
+        "verification": verification, "utility": utility, "asr": asr_identity,
+        "settings": {"source_corpus": str(Path(config.corpus).resolve()),
+                     "clips_per_speaker": config.clips_per_speaker, "asr_clips": [c.id for c in wer_clips],
+                     "trials_per_speaker": config.trials_per_speaker, "n_trials": len(trials),
+                     "voiceprint_rate": config.voiceprint_rate, "seed": config.seed},
+    }
+    return block, {"trials": [asdict(t) for t in trials], "scores": scores, "transcripts": transcripts}
+
+
+def run_defend(config: DefendConfig, out: Path, console: Console | None = None, resamples: int = 1000,
+               quiet: bool = False) -> dict[str, Any]:
+    """Run (or resume) the matrix, measure verification and WER, and report; returns results.json."""
+    console = console or Console(stderr=True)
+    run_config, utility_task = plan_run(config, out)
+    runner = Runner(run_config, RunOptions(out=out, resamples=resamples, quiet=quiet), console=console)
+    runner.execute()
+    block, raw = measure(config, runner, resamples, console)
+    RunLog(out).update_header(defend={
+        "model": next(iter(runner.models)), "probe": "probe", "utility_task": utility_task,
+        "tasks": [t for t in runner.tasks if t != utility_task], **block})
+    (out / MEASUREMENTS).write_text(json.dumps(raw, indent=1), encoding="utf-8")
+    return runner.finish()

@@ -1,0 +1,161 @@
+"""The least-privilege study as one ordinary run: same clips, several roles, a plan cut to what each needs.
+
+Roles: the end-to-end model, the cascade, the voiceprint probe (what the voice carries at most), a
+words-only control (the end-to-end model itself as the text stage of the cascade: the same model,
+the transcript only, never the audio) and a blind control (the end-to-end model on silence). A full
+models x tasks x transforms matrix would also ask, say, the probe to transcribe, so the plan keeps
+only the cells a role needs; the roles go into the run header so `voiceleak report` rebuilds the
+analysis from the log alone. It logs, caches and resumes like any run.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from voiceleak.attributes import taxonomy
+from voiceleak.corpus.manifest import write_manifest
+from voiceleak.models.base import SupervisedModel, build_model
+from voiceleak.models.cascade import split_stages
+from voiceleak.report.verdict import Thresholds
+from voiceleak.runner.plan import RunConfig, WorkGroup
+from voiceleak.runner.run import Runner, RunOptions
+from voiceleak.spec import Spec, parse_spec
+from voiceleak.tasks.base import build_task
+from voiceleak.tasks.identity import identity_tasks
+from voiceleak.types import Clip
+
+NONE = "none"
+
+
+@dataclass(frozen=True)
+class Study:
+    """What `voiceleak privilege` was asked (texts as the user wrote them)."""
+
+    corpus: str
+    e2e: str
+    cascade: str
+    applications: tuple[str, ...] = ("transcription",)
+    attributes: tuple[str, ...] = ()
+    probe: str | None = "probe"
+    blind: str | None = "blind:silence"
+    control: bool = True
+    identity: bool = False
+    names: str | None = None  # YAML of speaker names and aliases for the identity tasks
+    per_speaker: int | None = None
+    seed: int = 0
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    notes: tuple[str, ...] = ()
+
+
+def cascade_spec(text: str) -> str:
+    """`whisper-tiny+minilm` or `cascade:whisper-tiny+minilm` -> the canonical cascade spec."""
+    spec = parse_spec(text if text.startswith("cascade") else f"cascade:{text}")
+    split_stages(spec)  # fail now, with a clear message, on a malformed ASR+TEXT
+    return str(spec)
+
+
+def _head(spec: Spec) -> str:
+    return spec.family + (f":{spec.arg}" if spec.arg else "")
+
+
+def words_only_control(cascade: str, e2e: str) -> str:
+    """The cascade's recogniser feeding the end-to-end model: what that model gets from the words alone."""
+    asr, _ = split_stages(parse_spec(cascade))
+    model = parse_spec(e2e)
+    params = {**{f"asr.{k}": v for k, v in asr.params.items()},
+              **{f"text.{k}": v for k, v in model.params.items()}}
+    return str(Spec("cascade", f"{_head(asr)}+{_head(model)}", params))
+
+
+def sensitive_attributes(clips: Sequence[Clip]) -> list[str]:
+    """Every sensitive taxonomy attribute the corpus labels with at least two classes (not identity)."""
+    present: dict[str, set[str]] = defaultdict(set)
+    for clip in clips:
+        for name, label in clip.labels.items():
+            present[name].add(label)
+    return [a.name for a in taxonomy() if a.sensitive and a.name != "speaker" and len(present[a.name]) >= 2]
+
+
+def cap_per_speaker(clips: Sequence[Clip], limit: int, seed: int) -> list[Clip]:
+    """At most `limit` clips per speaker, seeded; keeps the corpus order. Balances the bootstrap clusters."""
+    by_speaker: dict[str, list[Clip]] = defaultdict(list)
+    for clip in clips:
+        by_speaker[clip.speaker_id or clip.id].append(clip)
+    rng = random.Random(f"privilege:{seed}")
+    keep: set[str] = set()
+    for speaker in sorted(by_speaker):
+        members = sorted(by_speaker[speaker], key=lambda c: c.id)
+        keep.update(c.id for c in rng.sample(members, min(limit, len(members))))
+    return [c for c in clips if c.id in keep]
+
+
+def subset_manifest(clips: Sequence[Clip], out: Path, limit: int, seed: int) -> Path:
+    """The capped clip list, named by its cap so that a resume with another cap is refused by the log."""
+    path = out / f"clips-per-speaker-{limit}-seed-{seed}.jsonl"
+    write_manifest(path, cap_per_speaker(clips, limit, seed))
+    return path
+
+
+class PrivilegeRunner(Runner):
+    def __init__(self, config: RunConfig, options: RunOptions, roles: dict[str, Any],
+                 console: Console | None = None) -> None:
+        super().__init__(config, options, console)
+        self.roles = roles
+        self.groups = [g for g in self.groups if self.wanted(g)]
+
+    def wanted(self, group: WorkGroup) -> bool:
+        r = self.roles
+        supervised = isinstance(self.models[group.model], SupervisedModel)
+        if group.task in r["attributes"]:
+            if group.transform == NONE:
+                return group.model in {r["e2e"], r["cascade"], r["probe"], r["control"]}
+            return group.model == r["e2e"] and group.transform == r["blind"]
+        if group.transform != NONE or group.model not in {r["e2e"], r["cascade"]}:
+            return False
+        if group.task in r["identity"]:
+            return not supervised  # the probe's closed-set identification is the speaker-id task
+        # An attacker trained on labels cannot serve a value-type application (transcription).
+        return not (supervised and self.tasks[group.task].target is None)
+
+    def header(self) -> dict[str, Any]:
+        return {**super().header(), "privilege": self.roles}
+
+
+def plan_study(study: Study, clips: Sequence[Clip], out: Path) -> tuple[RunConfig, dict[str, Any]]:
+    """The run configuration and the roles (canonical names) for a study."""
+    cascade = cascade_spec(study.cascade)
+    e2e_model = build_model(study.e2e)
+    stand_in = isinstance(e2e_model, SupervisedModel)
+    control = words_only_control(cascade, study.e2e) if study.control and not stand_in else None
+    notes = list(study.notes)
+    if study.control and stand_in:
+        notes.append("The words-only control needs an end-to-end model that answers text; a supervised probe "
+                     "does not, so it was not run.")
+    names = {"e2e": e2e_model.name, "cascade": build_model(cascade).name,
+             "probe": build_model(study.probe).name if study.probe else None,
+             "control": build_model(control).name if control else None}
+    wanted = study.attributes or sensitive_attributes(clips)
+    attributes = [build_task(f"attribute:{a}").name for a in wanted]
+    applications = [build_task(a).name for a in study.applications]
+    extra = f"names={Path(study.names).resolve()}" if study.names else ""
+    identity = [build_task(t).name for t in identity_tasks(extra)] if study.identity else []
+    blind = str(parse_spec(study.blind)) if study.blind else None
+    corpus = study.corpus
+    if study.per_speaker:
+        corpus = str(subset_manifest(clips, out, study.per_speaker, study.seed))
+    models = [t for t in (study.e2e, cascade, study.probe, control) if t]
+    config = RunConfig(corpus=corpus, models=tuple(dict.fromkeys(models)),
+                       tasks=tuple(dict.fromkeys([*attributes, *applications, *identity])),
+                       transforms=(NONE, blind) if blind else (NONE,), seed=study.seed)
+    roles = {**names, "blind": blind, "attributes": attributes, "applications": applications,
+             "identity": identity, "thresholds": study.thresholds.to_dict(), "stand_in": stand_in,
+             "notes": notes, "source_corpus": str(Path(study.corpus).resolve()),
+             "per_speaker": study.per_speaker}
+    return config, roles

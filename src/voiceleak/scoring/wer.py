@@ -1,0 +1,59 @@
+"""Word error rate: the utility side of a defense (can a recogniser still understand the speech?).
+
+WER is pooled over clips (total errors / total reference words), with a 95% interval that
+resamples speakers. Texts are compared after the transcription task's normalisation (case,
+punctuation, numbers spelt out), since a recogniser's casing and punctuation are not errors of
+understanding, and so that every WER in a report means the same thing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import jiwer
+import numpy as np
+
+from voiceleak.scoring.bootstrap import DEFAULT_RESAMPLES, interval
+from voiceleak.tasks.utility import normalize_text
+
+
+@dataclass(frozen=True)
+class WordErrors:
+    errors: int  # substitutions + deletions + insertions
+    words: int  # reference words
+
+    @property
+    def rate(self) -> float:
+        return self.errors / self.words if self.words else float("nan")
+
+
+def word_errors(reference: str, hypothesis: str) -> WordErrors:
+    ref, hyp = normalize_text(reference), normalize_text(hypothesis)
+    words = len(ref.split())
+    if not words:
+        return WordErrors(len(hyp.split()), 0)
+    if not hyp:
+        return WordErrors(words, words)  # nothing recognised: every reference word deleted
+    out = jiwer.process_words(ref, hyp)
+    return WordErrors(out.substitutions + out.deletions + out.insertions, words)
+
+
+def _pooled(errors: np.ndarray, words: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+    def statistic(w: np.ndarray) -> np.ndarray:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.asarray((w @ errors) / (w @ words))
+
+    return statistic
+
+
+def wer_metrics(counts: Sequence[WordErrors], speakers: Sequence[str],
+                resamples: int = DEFAULT_RESAMPLES) -> dict[str, Any]:
+    """Pooled WER with its interval over speakers, and the counts behind it."""
+    errors = np.array([c.errors for c in counts], dtype=np.float64)
+    words = np.array([c.words for c in counts], dtype=np.float64)
+    clusters = list(speakers) if len(set(speakers)) >= 2 else None
+    return {"n_clips": len(counts), "n_speakers": len(set(speakers)), "words": int(words.sum()),
+            "errors": int(errors.sum()), "wer": interval(_pooled(errors, words), len(counts), clusters,
+                                                         resamples).to_dict()}
