@@ -1,6 +1,7 @@
 """Command line: one module per subcommand, all attached to one Typer app."""
 
 from voiceleak.cli import (  # noqa: F401  (each module registers its commands)
+    check_model,
     decisions,
     defend,
     demo,

@@ -1,0 +1,98 @@
+"""Per-family prompt adapters for the transformers backend: the few ways audio LLMs differ.
+
+One generic path loads and generates (AutoProcessor, AutoModelForMultimodalLM). The families differ
+only in how the chat turn carries the audio, which class holds the text decoder, and which processor
+outputs prove the audio was turned into features. That is data, kept here in one table, so a new
+family is one entry rather than a new backend.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from voiceleak.audio import to_wav_bytes
+from voiceleak.types import Audio, Request
+
+
+@dataclass(frozen=True)
+class Family:
+    name: str
+    model_types: tuple[str, ...]
+    #: transformers class that generates text; omni models use their "thinker" (no speech output).
+    #: The generic auto class falls back to the class the checkpoint's config names.
+    model_class: str = "AutoModelForMultimodalLM"
+    #: processor outputs, one of which must be present when a request has audio
+    feature_keys: tuple[str, ...] = ("input_features",)
+    #: the chat template has no audio part: the processor's audio token goes inline in the text
+    audio_in_text: bool = False
+    #: the chat template itself tokenizes and extracts features (mistral-common, Voxtral), from a
+    #: base64 WAV in the message; otherwise the template renders text and the processor gets audio=
+    tokenize_in_template: bool = False
+    #: audio longer than the feature extractor's window is cut by the extractor; cut it here instead
+    #: so the record says so
+    cut_to_window: bool = False
+    processor_kwargs: Mapping[str, Any] = field(default_factory=dict)
+
+    def messages(self, request: Request, audio: Audio | None,
+                 audio_token: str | None) -> list[dict[str, Any]]:
+        """One conversation: optional system turn, then the user turn with the audio first."""
+        turns: list[dict[str, Any]] = []
+        if request.system:
+            turns.append({"role": "system", "content": request.system})
+        if self.audio_in_text:
+            prefix = (audio_token or "") if audio is not None else ""
+            turns.append({"role": "user", "content": f"{prefix}{request.prompt}"})
+            return turns
+        content: list[dict[str, Any]] = []
+        if audio is not None:
+            content.append(self.audio_part(audio))
+        content.append({"type": "text", "text": request.prompt})
+        turns.append({"role": "user", "content": content})
+        return turns
+
+    def audio_part(self, audio: Audio) -> dict[str, Any]:
+        if self.tokenize_in_template:
+            return {"type": "audio", "base64": base64.b64encode(to_wav_bytes(audio)).decode("ascii")}
+        # The samples reach the processor through audio=; the part only places the audio token.
+        return {"type": "audio"}
+
+
+GENERIC = Family("generic", (), feature_keys=("input_features", "audio_input_features", "input_audio_embeds",
+                                                "audio_values"))
+
+FAMILIES: tuple[Family, ...] = (
+    Family("qwen2-audio", ("qwen2_audio",), cut_to_window=True),
+    Family("qwen2.5-omni", ("qwen2_5_omni", "qwen2_5_omni_thinker"),
+           model_class="Qwen2_5OmniThinkerForConditionalGeneration",
+           processor_kwargs={"use_audio_in_video": False}),
+    Family("qwen3-omni", ("qwen3_omni_moe", "qwen3_omni_moe_thinker"),
+           model_class="Qwen3OmniMoeThinkerForConditionalGeneration",
+           processor_kwargs={"use_audio_in_video": False}),
+    Family("phi4-multimodal", ("phi4_multimodal",), feature_keys=("audio_input_features",)),
+    Family("voxtral", ("voxtral",), tokenize_in_template=True),
+    Family("granite-speech", ("granite_speech",), audio_in_text=True),
+    Family("gemma3n", ("gemma3n",)),
+    Family("audioflamingo3", ("audioflamingo3",), model_class="AudioFlamingo3ForConditionalGeneration"),
+)
+
+
+def family_names() -> list[str]:
+    return [f.name for f in FAMILIES]
+
+
+def choose_family(model_type: str, override: str | None = None) -> Family:
+    """The adapter for a checkpoint's config.model_type, or the one named by `family=`."""
+    if override:
+        for family in FAMILIES:
+            if override in (family.name, *family.model_types):
+                return family
+        if override == GENERIC.name:
+            return GENERIC
+        raise ValueError(f"unknown family {override!r} (known: {', '.join([*family_names(), 'generic'])})")
+    for family in FAMILIES:
+        if model_type in family.model_types:
+            return family
+    return GENERIC

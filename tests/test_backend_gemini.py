@@ -1,0 +1,117 @@
+"""The `gemini` backend (google-genai) pointed at a local generateContent server that hears the audio."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+
+import pytest
+
+from conftest import voice_like
+from servers.gemini_server import GeminiServer, field
+from voiceleak.models import http_common
+from voiceleak.models.base import build_model
+from voiceleak.types import Audio, Request, Response
+
+FAKE_KEY = "AIza-voiceleak-FAKE-5c8e2a7d91b3"
+
+
+@pytest.fixture
+def server() -> Iterator[GeminiServer]:
+    gemini = GeminiServer(lifetime_s=120).start()
+    yield gemini
+    gemini.stop()
+
+
+@pytest.fixture(autouse=True)
+def fake_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GEMINI_API_KEY", FAKE_KEY)
+
+
+def ask(spec: str, requests: list[Request]) -> list[Response]:
+    async def go() -> list[Response]:
+        model = build_model(spec)
+        try:
+            return list(await model.generate(requests))  # type: ignore[union-attr]
+        finally:
+            await model.aclose()  # type: ignore[union-attr]
+
+    return asyncio.run(go())
+
+
+def spec_for(server: GeminiServer, model: str = "sim", extra: str = "") -> str:
+    return f"gemini:{model} base_url={server.url} max_retries=2 retry_delay=0.01 {extra}".strip()
+
+
+def clip(f0: float, seconds: float, seed: int = 0) -> Audio:
+    return Audio(voice_like(f0, seconds, seed), 16_000)
+
+
+def test_inline_audio_arrives_and_the_answer_depends_on_it(server: GeminiServer) -> None:
+    requests = [Request("a", "Sex?", clip(105, 1.2), system="One word."), Request("b", "Sex?", clip(250, 0.8))]
+    out = ask(spec_for(server), requests)
+    assert [r.text.split(".")[0] for r in out if r.text] == ["Male", "Female"]
+    assert sorted(round(h.duration, 2) for r in server.received for h in r.heard) == [0.8, 1.2]
+    assert all(h.rate == 16_000 and h.channels == 1 for r in server.received for h in r.heard)
+    first = next(r for r in server.received if r.heard[0].duration > 1.0)
+    assert first.body["systemInstruction"]["parts"][0]["text"] == "One word."  # type: ignore[index]
+    assert first.body["generationConfig"]["maxOutputTokens"] == 256  # type: ignore[index]
+    assert first.headers["x-goog-api-key"] == FAKE_KEY
+    assert out[0].meta["served_model"] == "sim-sim-001" and out[0].meta["finish_reason"] == "STOP"
+
+
+def test_large_clips_go_through_the_files_api_and_are_deleted_after(server: GeminiServer) -> None:
+    out = ask(spec_for(server, extra="inline_limit_mb=0.01"), [Request("a", "Sex?", clip(240, 1.0))])
+    assert out[0].text is not None and out[0].text.startswith("Female")
+    assert out[0].meta["uploaded"] == "files-api" and out[0].meta["deleted"] is True
+    assert server.uploaded and server.deleted == server.uploaded and not server.files
+    audio_part = server.received[0].body["contents"][0]["parts"][1]  # type: ignore[index]
+    assert field(audio_part, "fileData") is not None
+
+
+def test_a_request_without_audio_is_text_only(server: GeminiServer) -> None:
+    out = ask(spec_for(server), [Request("a", "Sex?", None)])
+    assert out[0].ok and server.received[0].heard == []
+
+
+def test_rate_limits_and_server_errors_are_retried(server: GeminiServer) -> None:
+    server.faults["flaky"] = ["429", "500", "ok"]
+    out = ask(spec_for(server, "flaky"), [Request("a", "Sex?", clip(120, 1.0))])
+    assert out[0].ok and server.attempts["flaky"] == 3
+
+
+def test_a_request_that_keeps_failing_is_an_error_never_an_answer(server: GeminiServer) -> None:
+    server.faults["down"] = ["500*"]
+    out = ask(spec_for(server, "down"), [Request("a", "Sex?", clip(120, 1.0))])
+    assert out[0].text is None and out[0].error is not None and "HTTP 500" in out[0].error
+    assert server.attempts["down"] == 3
+
+
+@pytest.mark.parametrize("fault", ["malformed", "empty"])
+def test_malformed_or_empty_replies_are_errors(server: GeminiServer, fault: str) -> None:
+    server.faults["odd"] = [f"{fault}*"]
+    out = ask(spec_for(server, "odd"), [Request("a", "Sex?", clip(120, 1.0))])
+    assert out[0].text is None and out[0].error
+
+
+def test_the_key_is_redacted_from_errors(server: GeminiServer) -> None:
+    server.faults["leaky"] = ["401*"]
+    out = ask(spec_for(server, "leaky"), [Request("a", "Sex?", clip(120, 1.0))])
+    assert out[0].error is not None and "REDACTED" in out[0].error
+    assert FAKE_KEY not in out[0].error and FAKE_KEY not in str(out[0].meta)
+
+
+def test_thinking_budget_reaches_the_request(server: GeminiServer) -> None:
+    ask(spec_for(server, extra="thinking_budget=0"), [Request("a", "Sex?", clip(120, 1.0))])
+    config = server.received[0].body["generationConfig"]
+    assert field(field(config, "thinkingConfig"), "thinkingBudget") == 0  # type: ignore[arg-type]
+
+
+def test_hosts_and_missing_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert build_model("gemini:gemini-2.5-flash").remote_host == "generativelanguage.googleapis.com"
+    assert build_model("gemini:m base_url=http://127.0.0.1:9").remote_host is None
+    monkeypatch.delenv("GEMINI_API_KEY")
+    monkeypatch.delenv("GOOGLE_API_KEY", raising=False)
+    monkeypatch.setattr(http_common, "_dotenv_loaded", True)
+    with pytest.raises(ValueError, match="GEMINI_API_KEY or GOOGLE_API_KEY"):
+        build_model("gemini:gemini-2.5-flash")
