@@ -15,11 +15,11 @@ import time
 from pathlib import Path
 
 import soundfile as sf
-
 from common import make_corpus, write_result
+
 from voiceleak.audio import load
 from voiceleak.runner.plan import RunConfig
-from voiceleak.runner.run import RunOptions, Runner
+from voiceleak.runner.run import Runner, RunOptions
 
 
 def decode_rates(paths: list[Path], rounds: int = 3) -> tuple[float, float]:

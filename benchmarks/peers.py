@@ -30,7 +30,7 @@ SEQUENTIAL = textwrap.dedent('''
     # HearSay-style: one clip at a time, synchronous client, a CSV row per answer.
     import base64, csv, json, sys
     from openai import OpenAI
-    manifest, base_url, out = sys.argv[1:4]
+    manifest, base_url, out, MODEL = sys.argv[1:5]
     client = OpenAI(base_url=base_url, api_key="sk-bench", max_retries=2)
     rows = [json.loads(line) for line in open(manifest)]
     root = manifest.rsplit("/", 1)[0]
@@ -38,12 +38,12 @@ SEQUENTIAL = textwrap.dedent('''
         writer = csv.writer(handle)
         for row in rows:
             data = base64.b64encode(open(f"{root}/{row['audio_filepath']}", "rb").read()).decode()
-            reply = client.chat.completions.create(model="%s", temperature=0, max_tokens=64, messages=[
+            reply = client.chat.completions.create(model=MODEL, temperature=0, max_tokens=64, messages=[
                 {"role": "user", "content": [
                     {"type": "text", "text": "What is the gender of the speaker? Answer Male or Female."},
                     {"type": "input_audio", "input_audio": {"data": data, "format": "wav"}}]}])
             writer.writerow([row["id"], reply.choices[0].message.content])
-''' % MODEL)
+''')
 
 INSPECT_TASK = textwrap.dedent('''
     import json
@@ -99,7 +99,7 @@ def main() -> None:
                          "--display", "none", "--temperature", "0", "--max-tokens", "64"], env=env, cwd=folder)
         (folder / "sequential.py").write_text(SEQUENTIAL)
         sequential = timed([sys.executable, str(folder / "sequential.py"), str(manifest), base_url,
-                            str(folder / "sequential.csv")], env=env)
+                            str(folder / "sequential.csv"), MODEL], env=env)
     ideal = args.requests * args.latency / args.concurrency
     rows = [
         ("requests (same clips, same server)", f"{args.requests}, {args.latency * 1000:.0f} ms injected latency"),

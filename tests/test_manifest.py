@@ -47,13 +47,14 @@ def test_bad_lines_name_the_line_and_field(tmp_path: Path, row: object, field: s
     assert len(problems) == 1
     assert problems[0].line == 2 and problems[0].field == field
     assert message in problems[0].message
-    assert f"m.jsonl, line 2" in str(problems[0])
+    assert "m.jsonl, line 2" in str(problems[0])
     with pytest.raises(ManifestError, match="line 2"):
         load_manifest(path)
 
 
 def test_duplicate_ids_are_rejected(tmp_path: Path) -> None:
-    path = _lines(tmp_path / "m.jsonl", [{"id": "a", "audio_filepath": "1.wav"}, {"id": "a", "audio_filepath": "2.wav"}])
+    rows = [{"id": "a", "audio_filepath": "1.wav"}, {"id": "a", "audio_filepath": "2.wav"}]
+    path = _lines(tmp_path / "m.jsonl", rows)
     with pytest.raises(ManifestError, match="duplicate id 'a'"):
         load_manifest(path)
 

@@ -14,12 +14,11 @@ import pytest
 
 pytest.importorskip("ray")
 
-from test_runner import SLOW_MODEL  # noqa: E402
-
-from voiceleak.runner.executor import build_executor  # noqa: E402
-from voiceleak.runner.log import RunLog  # noqa: E402
-from voiceleak.runner.plan import RunConfig  # noqa: E402
-from voiceleak.runner.run import RunOptions, Runner  # noqa: E402
+from test_runner import SLOW_MODEL
+from voiceleak.runner.executor import build_executor
+from voiceleak.runner.log import RunLog
+from voiceleak.runner.plan import RunConfig
+from voiceleak.runner.run import Runner, RunOptions
 
 
 def _stop_ray() -> None:
@@ -30,13 +29,14 @@ def _stop_ray() -> None:
 
 
 def test_ray_and_local_produce_the_same_records(corpus: Path, tmp_path: Path) -> None:
-    (corpus.parent / "audio" / "m2-3.wav").write_bytes(b"corrupt")  # an error must travel through Ray too
     config = RunConfig(corpus=str(corpus), models=("probe", "uniform"), tasks=("attribute:sex", "speaker-id"))
     local = Runner(config, RunOptions(out=tmp_path / "local", quiet=True, use_cache=False))
+    distributed = Runner(config, RunOptions(out=tmp_path / "ray", quiet=True, use_cache=False,
+                                            executor=build_executor("ray actors=2 cpus=0.5")))
+    # A clip that breaks after validation: its error must travel through Ray as it does locally.
+    (corpus.parent / "audio" / "m2-3.wav").write_bytes(b"corrupt")
     local.execute()
     try:
-        distributed = Runner(config, RunOptions(out=tmp_path / "ray", quiet=True, use_cache=False,
-                                                executor=build_executor("ray actors=2 cpus=0.5")))
         assert distributed.execute() == 4 * 24
     finally:
         _stop_ray()

@@ -16,7 +16,7 @@ import pytest
 from voiceleak.models.base import LocalModel, models
 from voiceleak.runner.log import RunDirError, RunLog
 from voiceleak.runner.plan import RunConfig
-from voiceleak.runner.run import RunOptions, Runner
+from voiceleak.runner.run import Runner, RunOptions
 from voiceleak.spec import Spec
 from voiceleak.types import Request, Response
 

@@ -40,7 +40,7 @@ class Spec:
         return _convert(self, key, default, float)
 
     def get_int(self, key: str, default: int) -> int:
-        return _convert(self, key, default, int)
+        return int(_convert(self, key, default, int))
 
     def get_bool(self, key: str, default: bool) -> bool:
         value = self.params.get(key)

@@ -20,5 +20,5 @@ err = Console(stderr=True)
 
 def fail(message: str, code: int = 2) -> typer.Exit:
     """Print a clear error and return the Exit to raise (no traceback for user mistakes)."""
-    err.print(f"[bold red]error:[/] {escape(message)}")  # a message may hold brackets: 'voiceleak[ray]' 
+    err.print(f"[bold red]error:[/] {escape(message)}")  # a message may hold brackets: 'voiceleak[ray]'
     return typer.Exit(code)

@@ -11,10 +11,11 @@ from voiceleak.cli.app import app, console, err, fail
 from voiceleak.corpus.manifest import ManifestError
 from voiceleak.registry import UnknownNameError
 from voiceleak.report.console import print_summary
+from voiceleak.runner.audit_file import AuditFile, load_audit_file
 from voiceleak.runner.executor import build_executor
 from voiceleak.runner.log import RunDirError
 from voiceleak.runner.plan import RunConfig
-from voiceleak.runner.run import RunOptions, Runner, load_config_file
+from voiceleak.runner.run import Runner, RunOptions
 from voiceleak.spec import SpecError
 from voiceleak.types import Decoding
 
@@ -66,38 +67,37 @@ def run(
 
     Example: voiceleak run -c corpus.jsonl -m probe -m majority -t attribute --blind -o runs/a1
     """
-    values: dict[str, object] = {}
-    if config is not None:
-        try:
-            values = load_config_file(config)
-        except (OSError, ValueError) as exc:
-            raise fail(str(exc)) from exc
-    corpus_value = values.get("corpus", corpus)
+    try:
+        audit = load_audit_file(config) if config is not None else AuditFile()
+    except ValueError as exc:
+        raise fail(str(exc)) from exc
+    corpus_value = audit.corpus or (str(corpus) if corpus else None)
     if corpus_value is None:
         raise fail("give a corpus with --corpus MANIFEST (or corpus: in --config)")
-    models = list(values.get("models", model) or [])  # type: ignore[call-overload]
+    models = list(audit.models or model or [])
     if baselines:
         models += ["majority", "uniform"]
     if not models:
         raise fail("give at least one --model (see: voiceleak list models)")
-    transforms = list(values.get("transforms", transform) or ["none"])  # type: ignore[call-overload]
+    transforms = list(audit.transforms or transform or ["none"])
     if blind:
         transforms.append("blind:silence")
-    decoding_values = values.get("decoding") or {}
+    try:
+        decoding = Decoding(**{"temperature": temperature, "max_tokens": max_tokens, "seed": seed,
+                               **(audit.decoding or {})})  # type: ignore[arg-type]
+    except TypeError as exc:
+        raise fail(f"{config}: decoding: {exc}") from exc
     run_config = RunConfig(
-        corpus=str(corpus_value), models=tuple(dict.fromkeys(models)),
-        tasks=tuple(values.get("tasks", task) or ["attribute"]),  # type: ignore[call-overload]
-        transforms=tuple(dict.fromkeys(transforms)), repeats=int(values.get("repeats", repeats)),  # type: ignore[call-overload]
-        decoding=Decoding(**{"temperature": temperature, "max_tokens": max_tokens, "seed": seed,
-                             **decoding_values}),  # type: ignore[dict-item]
-        max_per_class=values.get("max_per_class", max_per_class), seed=int(values.get("seed", seed)),  # type: ignore[arg-type, call-overload]
+        corpus=corpus_value, models=tuple(dict.fromkeys(models)), tasks=tuple(audit.tasks or task or ["attribute"]),
+        transforms=tuple(dict.fromkeys(transforms)), repeats=audit.repeats or repeats, decoding=decoding,
+        max_per_class=audit.max_per_class or max_per_class, seed=audit.seed if audit.seed is not None else seed,
     )
-    out_dir = Path(str(values.get("out", out)))
-    limit = values.get("concurrency", concurrency)
-    chosen = str(values.get("executor", executor))
+    out_dir = Path(audit.out) if audit.out else out
+    limit = audit.concurrency or concurrency
+    chosen = audit.executor or executor
     try:
         # plain local with no limit: the runner sizes concurrency from the backends' own limits
-        built = None if chosen == "local" and not limit else build_executor(chosen, int(limit) if limit else None)  # type: ignore[call-overload]
+        built = None if chosen == "local" and not limit else build_executor(chosen, limit)
     except (UnknownNameError, SpecError) as exc:
         raise fail(str(exc)) from exc
     execute_run(run_config, RunOptions(out=out_dir, executor=built, use_cache=not no_cache, skip_bad=skip_bad))

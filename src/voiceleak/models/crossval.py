@@ -45,9 +45,10 @@ def estimable_mask(labels: Sequence[str], groups: Sequence[str] | None) -> tuple
             if counts[label] < MIN_SAMPLES_PER_CLASS:
                 reasons[i] = f"not estimable: class {label!r} has {counts[label]} clip(s)"
     keep = np.array([i not in reasons for i in range(len(labels))], dtype=bool)
-    if len({labels[i] for i in np.flatnonzero(keep)}) < 2:
-        for i in np.flatnonzero(keep):
-            reasons[int(i)] = "not estimable: fewer than two classes with enough speakers"
+    kept = [int(i) for i in np.flatnonzero(keep)]
+    if len({labels[i] for i in kept}) < 2:
+        for i in kept:
+            reasons[i] = "not estimable: fewer than two classes with enough speakers"
         keep[:] = False
     return keep, reasons
 

@@ -55,7 +55,7 @@ class RunLog:
         else:
             _atomic_write(self.header_path, json.dumps(header, indent=2, default=str))
         done = self._repair_and_collect()
-        self._handle = open(self.samples_path, "a", encoding="utf-8")
+        self._handle = open(self.samples_path, "a", encoding="utf-8")  # noqa: SIM115  (held until close())
         return done
 
     def update_header(self, **fields: Any) -> None:

@@ -66,7 +66,7 @@ def decode_batch(batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
             rates.append(0)
             errors.append(f"{exc.path}\x1f{exc.problem}")
     out = dict(batch)
-    out.update(samples=np.array(samples + [None], dtype=object)[:-1], rate=np.array(rates),
+    out.update(samples=np.array([*samples, None], dtype=object)[:-1], rate=np.array(rates),
                audio_error=np.array(errors, dtype=object))
     return out
 

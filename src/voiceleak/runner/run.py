@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -155,18 +154,3 @@ def report(run_dir: Path | str, resamples: int = 1000) -> dict[str, Any]:
     write_results(run_dir, results)
     write_html(run_dir, results)
     return results
-
-
-def load_config_file(path: Path) -> dict[str, Any]:
-    """An audit.yaml (or .json) with the keys of RunConfig: the full matrix for `voiceleak run --config`."""
-    import yaml
-
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.suffix in {".yaml", ".yml"} \
-        else json.loads(path.read_text(encoding="utf-8"))
-    if not isinstance(data, dict):
-        raise ValueError(f"{path}: the config must be a mapping")
-    known = set(RunConfig.__dataclass_fields__) | {"out", "concurrency", "executor"}
-    unknown = sorted(set(data) - known)
-    if unknown:
-        raise ValueError(f"{path}: unknown key(s) {', '.join(unknown)} (known: {', '.join(sorted(known))})")
-    return data

@@ -16,7 +16,6 @@ import numpy as np
 from voiceleak.scoring.bootstrap import DEFAULT_RESAMPLES, Interval, interval, weighted_mean
 from voiceleak.types import Outcome, SampleRecord
 
-
 Statistic = Callable[[np.ndarray], np.ndarray]
 
 
