@@ -8,7 +8,7 @@ CORPUS_APT_PACKAGES := asterisk-core-sounds-en-wav asterisk-core-sounds-es-wav a
 	asterisk-core-sounds-it-wav asterisk-core-sounds-ru-wav flite festival festvox-kallpc16k \
 	festvox-us-slt-hts festvox-italp16k festvox-itapc16k
 
-.PHONY: install install-test apt demo test lint typecheck check bench corpus clean
+.PHONY: install install-test apt demo test lint bench corpus clean
 
 apt:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -28,14 +28,15 @@ install-test: install
 demo: install
 	voiceleak demo --fresh
 
+# Lint and types first (seconds), then the suite; the tools are pinned so CI reads code as we do.
 test: install-test
+	ruff check src tests benchmarks scripts
+	mypy
 	$(PYTHON) -m pytest -q
 
 lint: install-test
 	ruff check src tests benchmarks scripts
 	mypy
-
-check: lint test
 
 bench: install-test
 	$(PYTHON) benchmarks/run_all.py

@@ -30,11 +30,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy.stats import binomtest, wilcoxon
 
 from voiceleak.corpus.manifest import iter_manifest
 from voiceleak.models.text.transcript import extract
 from voiceleak.report.aggregate import analysis
+from voiceleak.report.analyses.common import mcnemar
 from voiceleak.scoring.bootstrap import DEFAULT_RESAMPLES, interval, paired_difference, weighted_mean
 from voiceleak.types import Clip, Outcome, SampleRecord
 
@@ -57,14 +57,13 @@ def normalise(text: str) -> str:
 def sign_test(a: np.ndarray, b: np.ndarray) -> dict[str, Any]:
     """Exact McNemar: two-sided binomial test on the discordant pairs (a > b against a < b)."""
     a_more, b_more = int((a > b).sum()), int((a < b).sum())
-    discordant = a_more + b_more
-    p = float(binomtest(a_more, discordant, 0.5).pvalue) if discordant else None
+    exact = mcnemar(a_more, b_more)  # the same test as the prompt analyses, one implementation
     return {
         "test": "exact McNemar",
         "a_more": a_more,
         "b_more": b_more,
-        "n_discordant": discordant,
-        "p_value": None if p is None else round(p, 6),
+        "n_discordant": exact["n_discordant"],
+        "p_value": exact["p_value"],
     }
 
 
@@ -73,6 +72,8 @@ def signed_rank_test(differences: np.ndarray) -> dict[str, Any]:
     nonzero = int((differences != 0).sum())
     if nonzero == 0:
         return {"test": "Wilcoxon signed-rank", "statistic": None, "n_nonzero": 0, "p_value": None}
+    from scipy.stats import wilcoxon  # scipy.stats costs a second at start-up; only reports need it
+
     result = wilcoxon(differences, zero_method="wilcox")
     return {
         "test": "Wilcoxon signed-rank",

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
-from scipy.signal import lfilter
 
 Signal = npt.NDArray[np.float64]
 
@@ -85,6 +84,8 @@ def mcadams(x: Signal, rate: int, alpha: float, order: int = 20, frame_ms: float
     residual = np.zeros_like(frames)
     for k in range(order + 1):  # FIR inverse filter, one tap at a time over every frame
         residual[:, k:] += a[:, k:k + 1] * frames[:, :frames.shape[1] - k]
+    from scipy.signal import lfilter  # imported on use: scipy.signal slows every command's start-up
+
     rebuilt = np.stack([lfilter([1.0], a_new[i], residual[i]) for i in range(len(frames))]) * window
     hop = size // 2
     out = np.zeros(hop * (len(frames) - 1) + size)

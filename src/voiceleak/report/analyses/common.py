@@ -12,7 +12,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
-from scipy.stats import binomtest
 
 from voiceleak.report.console import pct
 from voiceleak.report.html import esc, table_html
@@ -86,6 +85,8 @@ def _mean(values: np.ndarray) -> float | None:
 
 def mcnemar(first_only: int, second_only: int) -> dict[str, Any]:
     """Exact McNemar test: a two-sided binomial test on the discordant pairs."""
+    from scipy.stats import binomtest  # scipy.stats costs a second at start-up; only reports need it
+
     discordant = first_only + second_only
     p = float(binomtest(second_only, discordant, 0.5).pvalue) if discordant else None
     return {"first_only": first_only, "second_only": second_only, "n_discordant": discordant,
