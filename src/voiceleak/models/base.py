@@ -14,7 +14,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from voiceleak.registry import Registry
 from voiceleak.spec import Spec, parse_spec
-from voiceleak.types import Request, Response
+from voiceleak.types import Decoding, Request, Response
 
 
 @runtime_checkable
@@ -69,6 +69,14 @@ def build_model(text: str | Spec) -> Model:
     factory = models.get(spec.family)
     model: Model = factory(spec)
     return model
+
+
+def group_by_decoding(requests: Sequence[Request]) -> dict[Decoding, list[int]]:
+    """Indices of requests that share decoding settings: an engine batches only those together."""
+    groups: dict[Decoding, list[int]] = {}
+    for index, request in enumerate(requests):
+        groups.setdefault(request.decoding, []).append(index)
+    return groups
 
 
 class LocalModel:

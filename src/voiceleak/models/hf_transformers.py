@@ -31,7 +31,7 @@ import transformers
 from transformers import AutoConfig, AutoProcessor
 
 from voiceleak.audio import MODEL_RATE, resample
-from voiceleak.models.base import models
+from voiceleak.models.base import group_by_decoding, models
 from voiceleak.models.hf_families import GENERIC, Family, choose_family
 from voiceleak.spec import Spec, SpecError
 from voiceleak.types import Audio, Decoding, Request, Response
@@ -98,9 +98,7 @@ class TransformersModel:
     # -- in the worker thread ----------------------------------------------------------------------
     def _generate_all(self, requests: list[Request]) -> list[Response]:
         """Batches share decoding settings; a failure fails its batch, recorded per request."""
-        by_decoding: dict[Decoding, list[int]] = {}
-        for index, request in enumerate(requests):
-            by_decoding.setdefault(request.decoding, []).append(index)
+        by_decoding = group_by_decoding(requests)
         out: list[Response | None] = [None] * len(requests)
         for decoding, indices in by_decoding.items():
             batch = [requests[i] for i in indices]

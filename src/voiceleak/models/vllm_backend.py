@@ -21,7 +21,7 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from voiceleak.models.base import models
+from voiceleak.models.base import group_by_decoding, models
 from voiceleak.models.http_common import AUDIO_PART_STYLES, chat_messages
 from voiceleak.spec import Spec, SpecError
 from voiceleak.types import Decoding, Request, Response
@@ -88,9 +88,7 @@ class VLLMModel:
         return None
 
     def _generate_all(self, requests: list[Request]) -> list[Response]:
-        by_decoding: dict[Decoding, list[int]] = {}
-        for index, request in enumerate(requests):
-            by_decoding.setdefault(request.decoding, []).append(index)
+        by_decoding = group_by_decoding(requests)
         out: dict[int, Response] = {}
         for decoding, indices in by_decoding.items():
             batch = [requests[i] for i in indices]

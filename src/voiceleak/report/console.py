@@ -7,21 +7,29 @@ accuracy with its 95% interval. The full figures are in results.json and report.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
 
-def pct(interval: dict[str, Any] | None, signed: bool = False) -> str:
-    """"93.1 [88.0, 96.9]" in percentage points, or "n/a"."""
-    if not interval or interval.get("value") is None:
+def interval_text(figure: Mapping[str, Any] | None, *, scale: float = 100.0, digits: int = 1,
+                  signed: bool = False) -> str:
+    """"+41.0 [35.0, 47.0]": a figure with its interval, scaled (100: percentage points), or "n/a".
+
+    The one formatter every report view uses, so a figure reads the same everywhere."""
+    if not figure or figure.get("value") is None:
         return "n/a"
-    sign = "+" if signed else ""
-    text = f"{interval['value'] * 100:{sign}.1f}"
-    if interval.get("low") is not None and interval.get("high") is not None:
-        text += f" [{interval['low'] * 100:.1f}, {interval['high'] * 100:.1f}]"
+    text = f"{figure['value'] * scale:{'+' if signed else ''}.{digits}f}"
+    if figure.get("low") is not None and figure.get("high") is not None:
+        text += f" [{figure['low'] * scale:.{digits}f}, {figure['high'] * scale:.{digits}f}]"
     return text
+
+
+def pct(interval: Mapping[str, Any] | None, signed: bool = False) -> str:
+    """"93.1 [88.0, 96.9]" in percentage points, or "n/a"."""
+    return interval_text(interval, signed=signed)
 
 
 def short(interval: dict[str, Any] | None) -> str:

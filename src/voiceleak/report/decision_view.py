@@ -8,7 +8,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from voiceleak.report.console import short
+from voiceleak.report.console import interval_text, short
 from voiceleak.report.decision import decision_analysis  # noqa: F401  (registers the analysis)
 from voiceleak.report.html import esc, section, table_html
 from voiceleak.report.scope import scope_analysis  # noqa: F401  (registers the analysis)
@@ -67,14 +67,7 @@ NO_AUDIO_LLM = (
 
 def figure(value: Mapping[str, Any] | None, score: bool = False, signed: bool = False) -> str:
     """ "+12.5 [-3.0, 27.5]" (percentage points) or "6.40 [5.9, 6.9]" (a 1-10 score), or "n/a"."""
-    if not value or value.get("value") is None:
-        return "n/a"
-    scale, digits = (1.0, 2) if score else (100.0, 1)
-    sign = "+" if signed else ""
-    text = f"{value['value'] * scale:{sign}.{digits}f}"
-    if value.get("low") is not None and value.get("high") is not None:
-        text += f" [{value['low'] * scale:.{digits}f}, {value['high'] * scale:.{digits}f}]"
-    return text
+    return interval_text(value, scale=1.0 if score else 100.0, digits=2 if score else 1, signed=signed)
 
 
 def p_text(comparison: Mapping[str, Any] | None) -> str:

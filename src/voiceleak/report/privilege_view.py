@@ -8,6 +8,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from voiceleak.report.console import interval_text
 from voiceleak.report.html import esc, section, table_html
 from voiceleak.report.privilege import privilege_analysis  # noqa: F401  (registers the analysis)
 
@@ -34,12 +35,7 @@ STAND_IN = ("No end-to-end audio language model runs offline, so the end-to-end 
 
 def fmt(figure: Mapping[str, Any] | None, signed: bool = False, digits: int = 1) -> str:
     """"+41.0 [35.0, 47.0]" in points (digits=0: "+41 [35, 47]"), or "n/a"."""
-    if not figure or figure.get("value") is None:
-        return "n/a"
-    text = f"{figure['value'] * 100:{'+' if signed else ''}.{digits}f}"
-    if figure.get("low") is not None and figure.get("high") is not None:
-        text += f" [{figure['low'] * 100:.{digits}f}, {figure['high'] * 100:.{digits}f}]"
-    return text
+    return interval_text(figure, signed=signed, digits=digits)
 
 
 def attribute_cells(row: Mapping[str, Any], digits: int = 1) -> list[str]:

@@ -29,6 +29,7 @@ from voiceleak.report.analyses.common import (
     task_classes,
     valid,
 )
+from voiceleak.report.console import interval_text
 from voiceleak.report.html import section
 from voiceleak.scoring.bootstrap import DEFAULT_RESAMPLES, interval
 from voiceleak.scoring.refusal import NO_AUDIO
@@ -150,9 +151,4 @@ def blind_section(results: dict[str, Any]) -> str:
 
 
 def _entropy_text(entropy: dict[str, Any] | None) -> str:
-    if not entropy or entropy.get("value") is None:
-        return "n/a"
-    text = f"{entropy['value']:.2f}"
-    if entropy.get("low") is not None and entropy.get("high") is not None:
-        text += f" [{entropy['low']:.2f}, {entropy['high']:.2f}]"
-    return text
+    return interval_text(entropy, scale=1.0, digits=2)
