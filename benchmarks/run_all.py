@@ -22,7 +22,8 @@ BENCHMARKS = [
 
 def main() -> None:
     failed = []
-    for script, args in BENCHMARKS:
+    # --collect: only gather the figures already in results/ (each benchmark also runs on its own)
+    for script, args in [] if "--collect" in sys.argv else BENCHMARKS:
         print(f"== {script} {' '.join(args)}", flush=True)
         if subprocess.run([sys.executable, script, *args], cwd=HERE, check=False).returncode != 0:
             failed.append(script)
