@@ -213,6 +213,9 @@ def test_full_run_records_answers_and_errors_and_never_the_key(
     clips = by[("openai:sim", "none")]
     assert len(clips) == 24 and all(r["outcome"] == "answer" and r["correct"] for r in clips)
     assert all(r["meta"]["served_model"] == "sim-sim-2026-01-01" for r in clips)
+    header = json.loads((out / "header.json").read_text())
+    served = {model.split()[0]: names for model, names in header["served_models"].items()}
+    assert served["openai:sim"]["served_model"] == ["sim-sim-2026-01-01"]  # what the server said it was
     silence = by[("openai:sim", "blind:silence")]
     assert all(r["outcome"] == "refusal" and r["response"] for r in silence)
     for name in ("openai:down", "openai:leaky"):

@@ -142,7 +142,20 @@ class Runner:
                 await close()
 
     def finish(self) -> dict[str, Any]:
+        self.log.update_header(served_models=served_models(self.log))
         return report(self.options.out, resamples=self.options.resamples)
+
+
+def served_models(log: RunLog) -> dict[str, dict[str, list[str]]]:
+    """What each server or checkpoint said it was (served model name, system fingerprint), as seen
+    in the replies: the configured name alone cannot tell which revision actually answered."""
+    seen: dict[str, dict[str, set[str]]] = {}
+    for record in log.records():
+        for field in ("served_model", "system_fingerprint"):
+            value = record.meta.get(field)
+            if value:
+                seen.setdefault(record.model, {}).setdefault(field, set()).add(str(value))
+    return {model: {field: sorted(values) for field, values in fields.items()} for model, fields in seen.items()}
 
 
 def report(run_dir: Path | str, resamples: int = 1000) -> dict[str, Any]:
