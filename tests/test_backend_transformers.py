@@ -150,3 +150,26 @@ def test_a_full_run_through_the_cli(qwen2_audio: Path, tmp_path: Path) -> None:
     header = json.loads((out / "header.json").read_text())
     identity = next(iter(header["models"].values()))
     assert identity["checkpoint"] == str(qwen2_audio) and not header["audio_destinations"]
+
+
+def test_every_blind_control_through_the_tiny_model(qwen2_audio: Path, tmp_path: Path) -> None:
+    """The controls are the same for every backend: here on a real checkpoint code path."""
+    corpus = write_corpus(tmp_path / "corpus", [("m1", "Male", 110.0), ("f1", "Female", 230.0)], clips_each=2,
+                          seconds=0.8)
+    out = tmp_path / "run"
+    controls = ["blind:none", "blind:silence", "blind:noise", "blind:other"]
+    args = ["run", "-c", str(corpus), "-t", "attribute:sex", "--max-tokens", "4", "-o", str(out), "--no-cache",
+            "-m", f"transformers:{qwen2_audio} offline=true"]
+    result = CliRunner().invoke(app, [*args, *[x for c in controls for x in ("--transform", c)], "--transform", "none"])
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in (out / "samples.jsonl").read_text().splitlines()]
+    by: dict[str, dict[str, str]] = {}
+    for r in records:
+        assert r["error"] is None and r["response"] is not None, r
+        assert r["audio_note"] == ("clip" if r["transform"] == "none" else r["transform"])
+        by.setdefault(r["transform"], {})[r["clip_id"]] = r["response"]
+    # identical input, identical answer: silence is the same evidence-free request for every clip
+    assert len(set(by["blind:silence"].values())) == 1
+    # another speaker's clip is answered as that speaker's own clip was
+    female_answers = {by["none"][c] for c in by["none"] if c.startswith("f1")}
+    assert all(by["blind:other"][c] in female_answers for c in by["blind:other"] if c.startswith("m1"))
