@@ -188,6 +188,18 @@ def find_child(folder: Path, name: str) -> Path | None:
     return None
 
 
+#: speaker id -> (labels, raw labels), read from a corpus's speaker table
+Speakers = dict[str, tuple[dict[str, str], dict[str, str]]]
+
+
+def require_file(root: Path, name: str, max_depth: int, where: str = "") -> Path:
+    """A corpus's metadata file, or ImportSourceError naming what was looked for and where."""
+    found = find_file(root, name, max_depth)
+    if found is None:
+        raise ImportSourceError(f"{root}: {name} not found{where}")
+    return found
+
+
 def find_file(root: Path, name: str, max_depth: int = 3) -> Path | None:
     """The first file called `name` (any case) at most `max_depth` folders below `root`."""
     if root.is_file():

@@ -14,13 +14,13 @@ from pathlib import Path
 from voiceleak.corpus.importers.base import (
     Found,
     ImportContext,
-    ImportSourceError,
     Row,
+    Speakers,
     column,
     find_child,
-    find_file,
     importers,
     read_table,
+    require_file,
     walk_files,
 )
 from voiceleak.corpus.manifest import Problem
@@ -49,10 +49,8 @@ LEVELS = {"LO": "low", "MD": "medium", "HI": "high", "XX": "unspecified"}
     "cremad", "CREMA-D: VideoDemographics.csv + AudioWAV/<Actor>_<Sentence>_<Emotion>_<Level>.wav"
 )
 def import_cremad(ctx: ImportContext) -> Iterator[Found | Problem]:
-    demographics = find_file(ctx.source, "VideoDemographics.csv", 1)
-    if demographics is None:
-        raise ImportSourceError(f"{ctx.source}: VideoDemographics.csv not found")
-    actors: dict[str, tuple[dict[str, str], dict[str, str]]] = {}  # 91 actors
+    demographics = require_file(ctx.source, "VideoDemographics.csv", 1)
+    actors: Speakers = {}  # 91 actors
     for row in read_table(demographics, ctx):
         parsed = row if isinstance(row, Problem) else _actor(ctx, row)
         if isinstance(parsed, Problem):

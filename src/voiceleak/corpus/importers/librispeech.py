@@ -15,25 +15,22 @@ from pathlib import Path
 from voiceleak.corpus.importers.base import (
     Found,
     ImportContext,
-    ImportSourceError,
-    find_file,
+    Speakers,
     importers,
     open_text,
+    require_file,
 )
 from voiceleak.corpus.manifest import Problem
 from voiceleak.types import Clip
 
 SUBSET = re.compile(r"^(train|dev|test)-(clean|other)(-\d+)?$")
-Speakers = dict[str, tuple[dict[str, str], dict[str, str]]]
 
 
 @importers.register(
     "librispeech", "LibriSpeech: SPEAKERS.TXT + <subset>/<speaker>/<chapter>/*.flac + *.trans.txt"
 )
 def import_librispeech(ctx: ImportContext) -> Iterator[Found | Problem]:
-    info = find_file(ctx.source, "SPEAKERS.TXT", 1)
-    if info is None:
-        raise ImportSourceError(f"{ctx.source}: SPEAKERS.TXT not found")
+    info = require_file(ctx.source, "SPEAKERS.TXT", 1)
     speakers: Speakers = {}
     yield from _read_speakers(ctx, info, speakers)
     root = info.parent

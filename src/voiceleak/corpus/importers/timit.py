@@ -17,10 +17,10 @@ from pathlib import Path
 from voiceleak.corpus.importers.base import (
     Found,
     ImportContext,
-    ImportSourceError,
+    Speakers,
     find_child,
-    find_file,
     importers,
+    require_file,
 )
 from voiceleak.corpus.manifest import Problem
 from voiceleak.types import Clip
@@ -33,14 +33,11 @@ EDUCATION = {
     "PHD": "Doctorate",
 }  # AS (associate degree) has no class: kept raw
 DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})$")
-Speakers = dict[str, tuple[dict[str, str], dict[str, str]]]
 
 
 @importers.register("timit", "TIMIT: DOC/SPKRINFO.TXT + TRAIN|TEST/DR*/<sex><ID>/*.WAV")
 def import_timit(ctx: ImportContext) -> Iterator[Found | Problem]:
-    info = find_file(ctx.source, "SPKRINFO.TXT", 2)
-    if info is None:
-        raise ImportSourceError(f"{ctx.source}: SPKRINFO.TXT not found (looked in DOC/ and below)")
+    info = require_file(ctx.source, "SPKRINFO.TXT", 2, " (looked in DOC/ and below)")
     speakers: Speakers = {}
     yield from _read_speakers(ctx, info, speakers)
     root = ctx.source if ctx.source.is_dir() else info.parent.parent

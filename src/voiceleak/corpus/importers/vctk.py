@@ -16,9 +16,9 @@ from pathlib import Path
 from voiceleak.corpus.importers.base import (
     Found,
     ImportContext,
-    ImportSourceError,
-    find_file,
+    Speakers,
     importers,
+    require_file,
     walk_files,
 )
 from voiceleak.corpus.manifest import Problem
@@ -51,14 +51,11 @@ NATIVE_ENGLISH = frozenset(
     }
 )
 AUDIO = re.compile(r"^(?P<speaker>[ps]?\d+)_(?P<n>\d+)(?:_(?P<mic>mic\d))?$")
-Speakers = dict[str, tuple[dict[str, str], dict[str, str]]]
 
 
 @importers.register("vctk", "VCTK 0.80/0.92: speaker-info.txt + wav48*/<speaker>/*.wav|flac + txt/")
 def import_vctk(ctx: ImportContext) -> Iterator[Found | Problem]:
-    info = find_file(ctx.source, "speaker-info.txt", 1)
-    if info is None:
-        raise ImportSourceError(f"{ctx.source}: speaker-info.txt not found")
+    info = require_file(ctx.source, "speaker-info.txt", 1)
     speakers: Speakers = {}
     yield from _read_speakers(ctx, info, speakers)
     root = info.parent
