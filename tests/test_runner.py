@@ -160,3 +160,24 @@ def test_killed_run_resumes_with_nothing_lost_or_duplicated(corpus: Path, tmp_pa
     lines = [json.loads(line) for line in (out / "samples.jsonl").read_text().splitlines()]
     keys = [line["key"] for line in lines]
     assert len(keys) == len(set(keys)) == 3 * 24  # sex, language, speaker-id x 24 clips
+
+
+@models.register("test-remote", "answers locally but declares a remote host, as an API backend does")
+class RemoteStandIn(Loudness):
+    remote_host = "api.example.com"
+
+
+def test_a_run_states_where_the_audio_goes_before_sending_it(corpus: Path, tmp_path: Path) -> None:
+    from io import StringIO
+
+    from rich.console import Console
+
+    out = tmp_path / "run"
+    said = StringIO()
+    config = RunConfig(corpus=str(corpus), models=("test-remote", "uniform"), tasks=("attribute:sex",))
+    runner = Runner(config, RunOptions(out=out, quiet=True), console=Console(file=said, width=200))
+    runner.execute()
+    header = json.loads((out / "header.json").read_text())
+    assert header["audio_destinations"] == [
+        {"model": "test-remote", "host": "api.example.com", "clips": 24, "minutes": round(24 * 1.6 / 60, 2)}]
+    assert "Audio leaves this machine: 24 clips, 0.64 minutes of speech to api.example.com" in said.getvalue()
