@@ -70,3 +70,17 @@ def test_validate_exit_codes(corpus: Path) -> None:
 def test_report_on_a_folder_that_is_not_a_run(tmp_path: Path) -> None:
     result = runner.invoke(app, ["report", str(tmp_path)], env={"COLUMNS": "300"})
     assert result.exit_code == 2 and "not a run directory" in result.output
+
+
+def test_every_control_is_one_flag_away(corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """--blind, --baselines and --cascade each add their control to the matrix."""
+    from voiceleak.cli import run as run_module
+
+    captured = {}
+    monkeypatch.setattr(run_module, "execute_run", lambda config, options: captured.update(config=config))
+    result = runner.invoke(app, ["run", "-c", str(corpus), "-m", "probe", "--blind", "--baselines", "--cascade",
+                                 "-o", str(tmp_path / "r")])
+    assert result.exit_code == 0, result.output
+    config = captured["config"]
+    assert config.models == ("probe", "cascade:whisper-tiny+minilm", "majority", "uniform")
+    assert config.transforms == ("none", "blind:silence")

@@ -19,6 +19,7 @@ from voiceleak.runner.run import Runner, RunOptions
 from voiceleak.spec import SpecError
 from voiceleak.types import Decoding
 
+DEFAULT_CASCADE = "cascade:whisper-tiny+minilm"
 USER_ERRORS = (ManifestError, UnknownNameError, UnknownAttributeError, SpecError, RunDirError, ValueError, KeyError)
 
 
@@ -49,6 +50,8 @@ def run(
     transform: list[str] = typer.Option(None, "--transform", help="Transform spec, repeatable (default none)."),
     blind: bool = typer.Option(False, "--blind", help="Also run the blind control (1 s of silence)."),
     baselines: bool = typer.Option(False, "--baselines", help="Also run the majority and uniform baselines."),
+    cascade: bool = typer.Option(False, "--cascade", help=f"Also run the offline cascade ({DEFAULT_CASCADE}): "
+                                 "what speech recognition + a text model reach from the words alone."),
     repeats: int = typer.Option(1, help="Samples per clip (use with --temperature > 0)."),
     temperature: float = typer.Option(0.0, help="Decoding temperature for every backend."),
     max_tokens: int = typer.Option(256, help="Token budget for every backend."),
@@ -75,6 +78,8 @@ def run(
     if corpus_value is None:
         raise fail("give a corpus with --corpus MANIFEST (or corpus: in --config)")
     models = list(audit.models or model or [])
+    if cascade:
+        models.append(DEFAULT_CASCADE)
     if baselines:
         models += ["majority", "uniform"]
     if not models:
