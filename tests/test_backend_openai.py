@@ -242,3 +242,48 @@ def test_the_server_check_would_catch_audio_that_is_not_16k_mono_pcm16() -> None
     sf.write(buffer, np.zeros(16000, dtype=np.float32), 16000, format="WAV", subtype="FLOAT")
     with pytest.raises(BadAudio, match="PCM"):
         hear(buffer.getvalue())
+
+
+def test_every_blind_control_through_the_local_server(server: ChatServer, corpus: Path, tmp_path: Path) -> None:
+    """The same four controls as on the tiny checkpoint, over the wire: what the server heard decides."""
+    out = tmp_path / "run"
+    controls = ["blind:none", "blind:silence", "blind:noise", "blind:other"]
+    result = CliRunner().invoke(app, [
+        "run", "-c", str(corpus), "-t", "attribute:sex", "-o", str(out), "--no-cache",
+        "-m", f"openai:sim base_url={server.url}/v1", "-m", f"openai:gpt-4o-audio-preview base_url={server.url}/v1",
+        "--transform", "none", *[x for c in controls for x in ("--transform", c)]])
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in (out / "samples.jsonl").read_text().splitlines()]
+    cell = {}
+    for r in records:
+        cell.setdefault((r["model"].split()[0], r["transform"]), []).append(r)
+    sim = "openai:sim"
+    assert all(r["correct"] for r in cell[(sim, "none")])  # the server hears the pitch
+    assert all(r["outcome"] == "refusal" for r in cell[(sim, "blind:silence")])  # nothing to hear
+    # another speaker's clip: each answer is the one the donor's own clip got
+    heard = {r["clip_id"]: r["predicted"] for r in cell[(sim, "none")]}
+    lent = donors(corpus, cell[(sim, "blind:other")])
+    assert [r["predicted"] for r in cell[(sim, "blind:other")]] == [heard[donor] for donor in lent]
+    assert all(r["outcome"] == "answer" for r in cell[(sim, "blind:noise")])
+    # no audio: a server that accepts text answers without hearing; an audio-only API got silence instead
+    assert all(r["audio_note"] == "blind:none" and "audio_substituted" not in r["meta"]
+               for r in cell[(sim, "blind:none")])
+    audio_only = cell[("openai:gpt-4o-audio-preview", "blind:none")]
+    assert audio_only and all(r["meta"]["audio_substituted"] == "silence:1s" and r["error"] is None for r in audio_only)
+
+
+def donors(corpus: Path, records: list[dict[str, object]]) -> list[str]:
+    """Which clip the runner lent each record's clip for the blind:other control."""
+    from voiceleak.corpus.manifest import load_manifest
+    from voiceleak.runner.context import RunContext
+    from voiceleak.types import Decoding
+
+    clips = {c.id: c for c in load_manifest(corpus)}
+    context = RunContext(clips, {}, {}, {}, Decoding())
+    audio = {clip_id: context.load_audio(clip).samples for clip_id, clip in clips.items()}
+    out = []
+    for record in records:
+        lent = context.donor_audio(clips[str(record["clip_id"])])
+        assert lent is not None
+        out.append(next(i for i, samples in audio.items() if np.array_equal(samples, lent.samples)))
+    return out
