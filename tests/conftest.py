@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 from collections.abc import Iterator
@@ -10,6 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
+
+from voiceleak.models.base import build_model
+from voiceleak.types import Request, Response
 
 RATE = 16_000
 
@@ -45,6 +49,18 @@ def write_corpus(folder: Path, speakers: list[tuple[str, str, float]], clips_eac
     manifest = folder / "manifest.jsonl"
     manifest.write_text("".join(json.dumps(line) + "\n" for line in lines))
     return manifest
+
+
+def ask(spec: str, requests: list[Request]) -> list[Response]:
+    """Build a backend from its spec, send the requests in one call, close it: a backend test's round trip."""
+    async def go() -> list[Response]:
+        model = build_model(spec)
+        try:
+            return list(await model.generate(requests))  # type: ignore[union-attr]
+        finally:
+            await model.aclose()  # type: ignore[union-attr]
+
+    return asyncio.run(go())
 
 
 SPEAKERS = [("m1", "Male", 100.0), ("m2", "Male", 120.0), ("m3", "Male", 135.0),

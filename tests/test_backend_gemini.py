@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 
 import pytest
 
-from conftest import voice_like
+from conftest import ask, voice_like
 from servers.gemini_server import GeminiServer, field
 from voiceleak.models import http_common
 from voiceleak.models.base import build_model
-from voiceleak.types import Audio, Request, Response
+from voiceleak.types import Audio, Request
 
 FAKE_KEY = "AIza-voiceleak-FAKE-5c8e2a7d91b3"
 
@@ -26,17 +25,6 @@ def server() -> Iterator[GeminiServer]:
 @pytest.fixture(autouse=True)
 def fake_key(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GEMINI_API_KEY", FAKE_KEY)
-
-
-def ask(spec: str, requests: list[Request]) -> list[Response]:
-    async def go() -> list[Response]:
-        model = build_model(spec)
-        try:
-            return list(await model.generate(requests))  # type: ignore[union-attr]
-        finally:
-            await model.aclose()  # type: ignore[union-attr]
-
-    return asyncio.run(go())
 
 
 def spec_for(server: GeminiServer, model: str = "sim", extra: str = "") -> str:

@@ -14,14 +14,14 @@ import pytest
 import soundfile as sf
 from typer.testing import CliRunner
 
-from conftest import voice_like
+from conftest import ask, voice_like
 from servers.base import BadAudio, hear
 from servers.chat_server import ChatServer
 from voiceleak.cli import app
 from voiceleak.models import http_common
 from voiceleak.models.base import build_model
 from voiceleak.models.http_common import RateLimiter
-from voiceleak.types import Audio, Request, Response
+from voiceleak.types import Audio, Request
 
 FAKE_KEY = "sk-voiceleak-FAKE-7f3a9c1e5b2d4f60"
 
@@ -37,17 +37,6 @@ def server() -> Iterator[ChatServer]:
 def fake_key(monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setenv("OPENAI_API_KEY", FAKE_KEY)
     return FAKE_KEY
-
-
-def ask(spec: str, requests: list[Request]) -> list[Response]:
-    async def go() -> list[Response]:
-        model = build_model(spec)
-        try:
-            return list(await model.generate(requests))  # type: ignore[union-attr]
-        finally:
-            await model.aclose()  # type: ignore[union-attr]
-
-    return asyncio.run(go())
 
 
 def clip(f0: float, seconds: float, rate: int = 16_000, seed: int = 0) -> Audio:
