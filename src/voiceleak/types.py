@@ -122,6 +122,9 @@ class Outcome(StrEnum):
     REFUSAL = "refusal"
     UNPARSEABLE = "unparseable"
     ERROR = "error"
+    #: a provider's safety filter withheld the reply (Gemini SAFETY, OpenAI content_filter): never an
+    #: error (it is an outcome the statistics see) and never an answer; counted with refusals
+    BLOCKED = "blocked"
 
 
 @dataclass(frozen=True)
