@@ -103,3 +103,52 @@ def test_hosts_and_missing_keys(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(http_common, "_dotenv_loaded", True)
     with pytest.raises(ValueError, match="GEMINI_API_KEY or GOOGLE_API_KEY"):
         build_model("gemini:gemini-2.5-flash")
+
+
+# -- issue 15: blocks, the token budget, the inline limit on the request, server retry delays ------
+@pytest.mark.parametrize(("fault", "blocked"), [("safety", "SAFETY"), ("prompt_blocked", "prompt:PROHIBITED_CONTENT")])
+def test_a_safety_block_is_a_block_not_an_error(server: GeminiServer, fault: str, blocked: str) -> None:
+    server.faults["careful"] = [f"{fault}*"]
+    out = ask(spec_for(server, "careful"), [Request("a", "Sex?", clip(120, 1.0))])
+    assert out[0].text is None and out[0].error is None and out[0].meta["blocked"] == blocked
+    assert server.attempts["careful"] == 1  # never retried
+
+
+def test_an_empty_reply_cut_by_the_token_budget_is_an_error_that_says_so(server: GeminiServer) -> None:
+    server.faults["thinker"] = ["max_tokens_empty*"]
+    out = ask(spec_for(server, "thinker"), [Request("a", "Sex?", clip(120, 1.0))])
+    assert out[0].error is not None and "token budget" in out[0].error and "thinking_budget=0" in out[0].error
+
+
+def test_the_inline_limit_counts_the_base64_request_not_the_wav(server: GeminiServer) -> None:
+    """A clip whose WAV fits under the limit but whose base64 request does not goes through the Files API."""
+    from voiceleak.audio import to_wav_bytes
+
+    model = build_model(spec_for(server, extra="inline_limit_mb=0.2"))  # 200,000 bytes
+    short, long = clip(240, 2.0), clip(240, 4.0)  # 64,044 and 128,044 bytes of WAV: both under the limit
+    assert model.fits_inline(Request("a", "Sex?", short), to_wav_bytes(short))  # type: ignore[union-attr]
+    assert not model.fits_inline(Request("a", "Sex?", long), to_wav_bytes(long))  # type: ignore[union-attr]
+    # 9 minutes at 16 kHz: 17.3 MB of WAV (under 20 MB) is 23 MB of base64 (over): not inline
+    nine = 9 * 60 * 16_000 * 2 + 44
+    gemini = build_model("gemini:gemini-2.5-flash")
+    assert nine < 20_000_000 and not gemini.fits_inline(Request("a", "Sex?", None), b"\0" * nine)  # type: ignore[union-attr]
+    out = ask(spec_for(server, extra="inline_limit_mb=0.2"), [Request("b", "Sex?", long)])
+    assert out[0].ok and out[0].meta["uploaded"] == "files-api" and server.received[0].heard[0].duration == 4.0
+
+
+def test_the_servers_retry_delay_is_honoured(server: GeminiServer) -> None:
+    """A per-minute quota 429 says how long to wait (RetryInfo); retrying sooner wastes the retries."""
+    server.faults["quota"] = ["quota:0.6", "quota:0.6", "ok"]
+    out = ask(spec_for(server, "quota"), [Request("a", "Sex?", clip(120, 1.0))])
+    assert out[0].ok and server.attempts["quota"] == 3
+    assert out[0].meta["retry_waits_s"] == [0.6, 0.6]  # not the 0.01 s backoff the spec asks for
+    assert out[0].latency_s >= 1.2
+
+
+def test_a_retry_after_header_is_honoured_and_a_long_delay_is_not_waited_for(server: GeminiServer) -> None:
+    server.faults["busy"] = ["429", "ok"]  # the shared fault: 429 with retry-after 0.05
+    out = ask(spec_for(server, "busy"), [Request("a", "Sex?", clip(120, 1.0))])
+    assert out[0].ok and out[0].meta["retry_waits_s"][0] >= 0.05
+    server.faults["daily"] = ["quota:3600*"]
+    out = ask(spec_for(server, "daily"), [Request("a", "Sex?", clip(120, 1.0))])
+    assert out[0].error is not None and "3600" in out[0].error and server.attempts["daily"] == 1

@@ -1,6 +1,17 @@
 """A local OpenAI chat-completions server that hears the audio (see servers.base for the faults).
 
     python -m servers.chat_server --latency 0.2     # from tests/: prints "PORT <n>", serves until killed
+
+Beyond the shared faults: `content_filter` (200, finish_reason content_filter, no text: OpenAI's
+output filter), `filtered_prompt` (Azure's 400 with code content_filter), `inspection` (DashScope's
+400 data_inspection_failed) and `length_empty` (200, empty text cut by the token budget).
+`"stream": true` gets server-sent events (deltas, then a usage chunk, then [DONE]); a model whose
+name starts with "streamonly" refuses anything else, as DashScope does for Qwen-Omni.
+
+Words: `server.transcribe(wav, text)` registers what a clip says; models then answer with the words of
+the clip they hear ("sim" after its description, "terse..." with nothing else). "deafvaried..." ignores
+the audio and words its one guess differently every time; "deaforacle..." ignores the audio and
+answers one of the registered transcripts at random (a deaf model that knows the probe sentences).
 """
 
 from __future__ import annotations
@@ -9,6 +20,7 @@ import argparse
 import asyncio
 import base64
 import json
+import random
 import re
 import time
 from typing import Any
@@ -16,6 +28,11 @@ from typing import Any
 from aiohttp import web
 
 from servers.base import BadAudio, Heard, Received, SimServer, hear, lower_keys
+
+STREAM_ONLY_MESSAGE = "This model only support stream mode, please enable the stream parameter to access the model."
+DEAF_WORDINGS = ("A man is speaking.", "It sounds like an adult man talking.", "Someone, probably male, speaks.",
+                 "An adult voice says something.", "The speaker seems to be a man.", "A calm male voice.",
+                 "I hear a person talking in a neutral tone.", "This is a man's voice, speaking calmly.")
 
 AUDIO_ONLY = re.compile(r"^(gpt-4o.*audio.*|gpt-audio.*)$")
 
@@ -26,6 +43,24 @@ class ChatServer(SimServer):
         #: False: answer without parsing or decoding anything (benchmarks measure the client, and on a
         #: small shared machine a server that decodes every clip becomes the bottleneck)
         self.hear_audio = hear_audio
+        self.words: dict[tuple[float, float | None], str] = {}
+        self._rng = random.Random(7)
+
+    def transcribe(self, wav: bytes, text: str) -> None:
+        """Register what a clip says: the server then recognises it by what it hears."""
+        self.words[key_of(hear(wav))] = text
+
+    def answer_for(self, model: str, heard: list[Heard]) -> str:
+        said = [self.words.get(key_of(h)) for h in heard]
+        if model.startswith("deafvaried"):
+            return self._rng.choice(DEAF_WORDINGS)
+        if model.startswith("deaforacle"):
+            return self._rng.choice(sorted(self.words.values()) or ["hello"])
+        if model.startswith("terse"):
+            return " ".join(re.sub(r"[^\w ]+", "", w).lower() for w in said if w) or "no speech"
+        answer = super().answer_for(model, heard)
+        words = " ".join(w for w in said if w)
+        return f"{answer} The words are: {words}" if words and not model.startswith("deaf") else answer
 
     def routes(self) -> list[web.RouteDef]:
         return [web.post("/v1/chat/completions", self.completions if self.hear_audio else self.canned)]
@@ -68,6 +103,16 @@ class ChatServer(SimServer):
         if fault is not None:
             self.statuses[fault.status] += 1
             return fault
+        streamed = bool(body.get("stream"))
+        if model.startswith("streamonly") and not streamed:
+            self.statuses[400] += 1
+            return self.error(400, STREAM_ONLY_MESSAGE)
+        shaped = self.shaped_fault(model, raw)
+        if shaped is not None:
+            self.statuses[shaped.get("status", 200)] += 1
+            if "status" in shaped:
+                return web.json_response({"error": shaped["error"]}, status=shaped["status"])
+            return await self.respond(request, shaped, streamed)
         try:
             prompt, heard = read_messages(body["messages"])
         except BadAudio as exc:
@@ -79,7 +124,39 @@ class ChatServer(SimServer):
                                    "contain audio.")
         self.received.append(Received(model, heard, prompt, lower_keys(request.headers), body))
         self.statuses[200] += 1
-        return web.json_response(completion(model, self.answer_for(model, heard)))
+        return await self.respond(request, completion(model, self.answer_for(model, heard)), streamed)
+
+    def shaped_fault(self, model: str, raw: bytes) -> dict[str, Any] | None:
+        """Faults with a provider's own shape: a body to send, or {"status", "error"} for an error."""
+        script = self.faults.get(model, [])
+        shape = script[-1].rstrip("*") if script else ""
+        if shape == "content_filter":
+            body = completion(model, "")
+            body["choices"][0].update(message={"role": "assistant", "content": None}, finish_reason="content_filter")
+            return body
+        if shape == "length_empty":
+            body = completion(model, "")
+            body["choices"][0]["finish_reason"] = "length"
+            return body
+        if shape == "filtered_prompt":
+            return {"status": 400, "error": {"message": "The response was filtered due to the prompt triggering "
+                                             "Azure OpenAI's content management policy.", "type": None,
+                                             "param": "prompt", "code": "content_filter"}}
+        if shape == "inspection":
+            return {"status": 400, "error": {"message": "Input data may contain inappropriate content.",
+                                             "type": "data_inspection_failed", "code": "data_inspection_failed"}}
+        return None
+
+    async def respond(self, request: web.Request, body: dict[str, Any], streamed: bool) -> web.StreamResponse:
+        if not streamed:
+            return web.json_response(body)
+        stream = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+        await stream.prepare(request)
+        for chunk in stream_chunks(body):
+            await stream.write(f"data: {json.dumps(chunk)}\n\n".encode())
+        await stream.write(b"data: [DONE]\n\n")
+        await stream.write_eof()
+        return stream
 
 
 def read_messages(messages: list[dict[str, Any]]) -> tuple[str, list[Heard]]:
@@ -123,6 +200,25 @@ def completion(model: str, text: str) -> dict[str, Any]:
         "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
         "usage": {"prompt_tokens": 10, "completion_tokens": len(text.split()), "total_tokens": 10},
     }
+
+
+def stream_chunks(body: dict[str, Any]) -> list[dict[str, Any]]:
+    """A completion as the chunks a server streams: role, word deltas, the finish, then usage alone."""
+    head = {k: body[k] for k in ("id", "created", "model", "system_fingerprint")}
+    head["object"] = "chat.completion.chunk"
+    choice = body["choices"][0]
+    text = choice["message"].get("content") or ""
+    pieces = re.findall(r"\S+\s*|\s+", text)
+    chunks = [{**head, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""},
+                                    "finish_reason": None}]}]
+    chunks += [{**head, "choices": [{"index": 0, "delta": {"content": p}, "finish_reason": None}]} for p in pieces]
+    chunks.append({**head, "choices": [{"index": 0, "delta": {}, "finish_reason": choice["finish_reason"]}]})
+    chunks.append({**head, "choices": [], "usage": body["usage"]})
+    return chunks
+
+
+def key_of(heard: Heard) -> tuple[float, float | None]:
+    return round(heard.duration, 3), None if heard.f0 is None else round(heard.f0, 1)
 
 
 def main() -> None:

@@ -1,12 +1,17 @@
 """A local Gemini API (generateContent and the Files API's resumable upload) that hears the audio.
 
 See servers.base for faults. Errors use Google's shape: {"error": {"code", "message", "status"}}.
+Gemini's own faults: `quota:SECONDS` (429 RESOURCE_EXHAUSTED whose google.rpc.RetryInfo asks for that
+delay, no Retry-After header, as the API sends for per-minute quotas), `safety` (a candidate withheld
+with finish reason SAFETY), `prompt_blocked` (promptFeedback.blockReason PROHIBITED_CONTENT, no
+candidate) and `max_tokens_empty` (finish reason MAX_TOKENS with no text).
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import itertools
 import json
 from typing import Any
@@ -50,6 +55,10 @@ class GeminiServer(SimServer):
             if fault is not None:
                 self.statuses[fault.status] += 1
                 return fault
+            shaped = self.shaped_fault(model, raw)
+            if shaped is not None:
+                self.statuses[shaped.status] += 1
+                return shaped
             try:
                 body = json.loads(raw)
                 prompt, heard = self.read_contents(body.get("contents", []))
@@ -61,6 +70,39 @@ class GeminiServer(SimServer):
             return web.json_response(reply(model, self.answer_for(model, heard)))
         finally:
             self.track(-1)
+
+    def shaped_fault(self, model: str, raw: bytes) -> web.Response | None:
+        """This attempt's Gemini-shaped fault, if the script names one (admit() counted the attempt)."""
+        script = self.faults.get(model, [])
+        if not script:
+            return None
+        attempt = self._seen[f"{model}:{hashlib.sha1(raw).hexdigest()}"] - 1
+        fault = script[min(attempt, len(script) - 1)]
+        if attempt >= len(script) and not fault.endswith("*"):
+            return None
+        fault = fault.rstrip("*")
+        if fault.startswith("quota:"):
+            body = {"error": {"code": 429, "status": "RESOURCE_EXHAUSTED",
+                              "message": "You exceeded your current quota (simulated per-minute limit).",
+                              "details": [{"@type": "type.googleapis.com/google.rpc.QuotaFailure", "violations": []},
+                                          {"@type": "type.googleapis.com/google.rpc.RetryInfo",
+                                           "retryDelay": f"{fault.split(':', 1)[1]}s"}]}}
+            return web.json_response(body, status=429)
+        if fault == "safety":
+            ratings = [{"category": "HARM_CATEGORY_DANGEROUS_CONTENT", "probability": "HIGH", "blocked": True}]
+            body = reply(model, "")
+            body["candidates"] = [{"finishReason": "SAFETY", "index": 0, "safetyRatings": ratings}]
+            return web.json_response(body)
+        if fault == "prompt_blocked":
+            body = reply(model, "")
+            del body["candidates"]
+            body["promptFeedback"] = {"blockReason": "PROHIBITED_CONTENT"}
+            return web.json_response(body)
+        if fault == "max_tokens_empty":
+            body = reply(model, "")
+            body["candidates"] = [{"content": {"role": "model"}, "finishReason": "MAX_TOKENS", "index": 0}]
+            return web.json_response(body)
+        return None
 
     def read_contents(self, contents: list[dict[str, Any]]) -> tuple[str, list[Heard]]:
         """The text and every audio part decoded. Like the real API, field names may be camelCase

@@ -10,6 +10,17 @@ Audio goes as an `input_audio` part holding base64 16 kHz mono PCM16 WAV (`audio
 sends a data URI instead, for servers that want that). The client runs on its aiohttp transport,
 which costs less CPU per request at high concurrency (`transport=httpx` for the SDK's default).
 
+Streaming: `stream=true` sends streamed requests and joins the deltas into one reply (usage and finish
+reason kept, from the last chunks). It is the default where a provider answers nothing else (DashScope's
+Qwen-Omni models); it changes no answer, so it stays out of the model's name.
+
+Outcomes that are not answers: a reply withheld by the provider's filter (finish_reason
+content_filter; Azure's 400 content_filter on a filtered prompt; DashScope's data_inspection_failed)
+is a block: no text, no error, `meta["blocked"]`, scored as Outcome.BLOCKED and never retried. An empty
+reply cut by the token budget (finish_reason length) is an error that says so.
+
+A base_url with user:password@ goes over httpx (which sends it as Basic auth); aiohttp refuses it.
+
 Retries: exactly one layer owns them, the openai client. It retries connection errors, timeouts,
 408, 409, 429 and 5xx with exponential backoff (0.5 s doubling to 8 s) and honours the server's
 retry-after / retry-after-ms; `max_retries` sets how many times. The runner never retries a request,
@@ -26,8 +37,9 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterable, Mapping, Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
 import openai
 
@@ -50,11 +62,20 @@ from voiceleak.types import Request, Response
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 #: arguments that change how requests are sent, not what comes back: kept out of the name, so a run
 #: resumes after changing them and the response cache still hits
-OPERATIONAL = frozenset({"max_concurrency", "rpm", "timeout", "max_retries", "api_key_env", "transport"})
+OPERATIONAL = frozenset({"max_concurrency", "rpm", "timeout", "max_retries", "api_key_env", "transport",
+                         "stream"})
 ANSWERING = frozenset({"base_url", "audio_part", "requires_audio", "token_field"})
 TOKEN_FIELDS = ("max_tokens", "max_completion_tokens")
 SILENCE_NOTE = "silence:1s"
 CHAT_PATH = "/chat/completions"
+#: finish reasons and error codes by which a provider's safety filter withholds a reply: OpenAI and
+#: Azure (content_filter, also the code of Azure's 400 on a filtered prompt), DashScope
+#: (data_inspection_failed: "Input data may contain inappropriate content")
+BLOCK_CODES = frozenset({"content_filter", "data_inspection_failed"})
+#: providers that answer only streamed requests for some models (DashScope's Qwen-Omni: "only support
+#: stream mode"): host suffix -> model-id fragment
+STREAM_ONLY = (("dashscope.aliyuncs.com", "omni"), ("dashscope-intl.aliyuncs.com", "omni"),
+               ("dashscope-us.aliyuncs.com", "omni"))
 
 
 def http_client(transport: str) -> Any:
@@ -68,6 +89,13 @@ def http_client(transport: str) -> Any:
         return openai.DefaultAioHttpClient()
     except RuntimeError:  # the SDK was installed without its aiohttp extra
         return None
+
+
+def requires_stream(base_url: str, model_id: str) -> bool:
+    """Whether the provider refuses this model's requests unless they stream."""
+    host = (urlsplit(base_url).hostname or "").lower()
+    model = model_id.lower()
+    return any(host.endswith(suffix) and fragment in model for suffix, fragment in STREAM_ONLY)
 
 
 def split_headers(spec: Spec) -> dict[str, str]:
@@ -101,6 +129,9 @@ class OpenAIChatModel:
         if self.token_field not in TOKEN_FIELDS:
             raise SpecError(f"{spec}: token_field must be one of {', '.join(TOKEN_FIELDS)}")
         self.requires_audio = spec.get_bool("requires_audio", needs_audio(self.model_id))
+        #: streamed requests (deltas aggregated into one reply): the default where the provider
+        #: refuses anything else; the answer is the same either way, so it stays out of the name
+        self.stream = spec.get_bool("stream", requires_stream(self.base_url, self.model_id))
         self.max_concurrency = max(1, spec.get_int("max_concurrency", 8))
         self.remote_host = remote_host(self.base_url)
         self.header_names = sorted(headers)
@@ -120,7 +151,7 @@ class OpenAIChatModel:
         self._client = openai.AsyncOpenAI(
             api_key=api_key, base_url=self.base_url, default_headers=headers or None,
             timeout=spec.get_float("timeout", 120.0), max_retries=spec.get_int("max_retries", 4),
-            http_client=http_client(spec.get("transport", "aiohttp") or "aiohttp"),
+            http_client=http_client(transport_for(self.base_url, spec.get("transport"))),
         )
         self._slots = asyncio.Semaphore(self.max_concurrency)
         self._limiter = RateLimiter(spec.get_float("rpm", 0.0))
@@ -129,7 +160,7 @@ class OpenAIChatModel:
         return {"name": self.name, "family": "openai", "model": self.model_id,
                 "base_url": safe_url(self.base_url),
                 "audio_part": self.audio_style, "requires_audio": self.requires_audio,
-                "token_field": self.token_field, "headers": self.header_names}
+                "token_field": self.token_field, "stream": self.stream, "headers": self.header_names}
 
     async def generate(self, requests: Sequence[Request]) -> list[Response]:
         return list(await asyncio.gather(*(self._ask(r) for r in requests)))
@@ -156,6 +187,10 @@ class OpenAIChatModel:
         }
         if decoding.seed is not None:
             body["seed"] = decoding.seed
+        if self.stream:
+            # include_usage: the last chunk carries the token counts (DashScope and OpenAI alike)
+            body.update(stream=True, stream_options={"include_usage": True})
+            meta["streamed"] = True
         return body, meta
 
     async def _ask(self, request: Request) -> Response:
@@ -165,20 +200,34 @@ class OpenAIChatModel:
             body, meta = self.payload(request)
             await self._limiter.wait()
             start = time.perf_counter()
+            reply: Any
             try:
                 # client.post() rather than chat.completions.create(): the body is already in wire
                 # format, and create()'s parameter transform walks the ~43 kB of base64 per second of
                 # audio recursively (a third of the client's CPU per request); cast_to=object returns
                 # the parsed JSON without building pydantic models (another fifth). Retries, timeouts
-                # and auth are the client's either way.
-                reply = await self._client.post(CHAT_PATH, cast_to=object, body=body)
+                # and auth are the client's either way (a stream is retried only before it starts).
+                if self.stream:
+                    chunks = await self._client.post(CHAT_PATH, cast_to=object, body=body, stream=True,
+                                                     stream_cls=openai.AsyncStream[object])
+                    reply = await aggregate_stream(chunks)
+                else:
+                    reply = await self._client.post(CHAT_PATH, cast_to=object, body=body)
             except Exception as exc:  # the client has retried already; this is the final failure
+                latency = time.perf_counter() - start
+                code = getattr(exc, "code", None)
+                if isinstance(exc, openai.APIStatusError) and code in BLOCK_CODES:
+                    # the provider's filter refused the prompt (Azure 400 content_filter, DashScope
+                    # data_inspection_failed): an outcome, not a failed request
+                    meta.update(blocked=str(code), status=exc.status_code)
+                    return Response(request.id, None, latency_s=latency, meta=meta)
                 return Response(request.id, None, error=describe_failure(exc, self._redact),
-                                latency_s=time.perf_counter() - start, meta=meta)
+                                latency_s=latency, meta=meta)
         return self._read(request, reply, time.perf_counter() - start, meta)
 
     def _read(self, request: Request, reply: Any, latency: float, meta: dict[str, Any]) -> Response:
-        """The answer text, or an error when the body is not a usable chat completion."""
+        """The answer text; a block (no text, no error, meta["blocked"]); or an error when the body is
+        not a usable chat completion or the token budget ran out before any text."""
         choices = reply.get("choices") if isinstance(reply, dict) else None
         if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
             shown = self._redact(repr(reply)[:200])
@@ -187,19 +236,78 @@ class OpenAIChatModel:
         meta["served_model"] = reply.get("model")
         if reply.get("system_fingerprint"):
             meta["system_fingerprint"] = reply["system_fingerprint"]
+        if isinstance(reply.get("usage"), dict):
+            meta["usage"] = reply["usage"]
         choice = choices[0]
         found = choice.get("message")
         message: dict[str, Any] = found if isinstance(found, dict) else {}
-        meta["finish_reason"] = choice.get("finish_reason")
+        finish = choice.get("finish_reason")
+        meta["finish_reason"] = finish
         text = message_text(message.get("content"))
+        if finish in BLOCK_CODES:
+            # Withheld by the provider's filter (any partial text is not the model's answer)
+            if text:
+                meta["partial_text"] = text[:500]
+            meta["blocked"] = finish
+            return Response(request.id, None, latency_s=latency, meta=meta)
         if text is None and message.get("refusal"):
             # OpenAI's structured refusal: the model's own words, so an answer (scored as a refusal).
             text = str(message["refusal"])
             meta["refusal_field"] = True
+        if finish == "length" and not (text or "").strip():
+            return Response(request.id, None, error=budget_spent(request), latency_s=latency, meta=meta)
         if text is None:
-            reason = f"no text in reply (finish_reason={choice.get('finish_reason')})"
+            reason = f"no text in reply (finish_reason={finish})"
             return Response(request.id, None, error=reason, latency_s=latency, meta=meta)
         return Response(request.id, text, latency_s=latency, meta=meta)
+
+
+def budget_spent(request: Request) -> str:
+    """An empty reply cut by the token budget is no answer: the model (often a reasoning model) spent
+    every token before writing one. It says nothing about the model's choice to answer or refuse, so
+    it is an error (counted, shown, asked again), not an unparseable answer."""
+    return (f"empty reply: the token budget ran out before any answer text (finish_reason=length, "
+            f"max_tokens={request.decoding.max_tokens}); raise max_tokens or turn reasoning down")
+
+
+async def aggregate_stream(chunks: AsyncIterable[Any]) -> dict[str, Any]:
+    """A streamed chat completion as the one-shot reply it stands for: the content deltas joined, and
+    the model, fingerprint, finish reason and usage (the last chunk's, with include_usage)."""
+    texts: list[str] = []
+    refusals: list[str] = []
+    reply: dict[str, Any] = {}
+    finish: str | None = None
+    async for chunk in chunks:
+        if not isinstance(chunk, dict):
+            continue
+        for key in ("id", "model", "system_fingerprint", "usage"):
+            if chunk.get(key):
+                reply[key] = chunk[key]
+        for choice in chunk.get("choices") or []:
+            if not isinstance(choice, dict) or choice.get("index", 0) != 0:
+                continue
+            delta = choice.get("delta") or {}
+            piece = message_text(delta.get("content")) if isinstance(delta, dict) else None
+            if piece:
+                texts.append(piece)
+            if isinstance(delta, dict) and isinstance(delta.get("refusal"), str):
+                refusals.append(delta["refusal"])
+            finish = choice.get("finish_reason") or finish
+    if not reply and not texts and finish is None:
+        return {"stream": "ended with no chunks"}  # read as malformed
+    message: dict[str, Any] = {"role": "assistant", "content": "".join(texts) if texts else None}
+    if refusals:
+        message["refusal"] = "".join(refusals)
+    reply["choices"] = [{"index": 0, "message": message, "finish_reason": finish}]
+    return reply
+
+
+def transport_for(base_url: str, chosen: str | None) -> str:
+    """aiohttp unless asked otherwise; httpx when the URL carries user:password@, which only httpx
+    turns into Basic auth (aiohttp refuses a URL with credentials when a header also authorises)."""
+    if chosen:
+        return chosen
+    return "httpx" if urlsplit(base_url).username else "aiohttp"
 
 
 def message_text(content: Any) -> str | None:

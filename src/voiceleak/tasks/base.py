@@ -16,7 +16,7 @@ import yaml
 
 from voiceleak.registry import Registry
 from voiceleak.spec import Spec, parse_spec
-from voiceleak.types import Audio, Clip, Request, Response, Score
+from voiceleak.types import Audio, Clip, Outcome, Request, Response, Score
 
 
 @runtime_checkable
@@ -45,6 +45,22 @@ class Task(Protocol):
 
 
 tasks: Registry[Any] = Registry("task")
+
+
+def block_reason(response: Response) -> str | None:
+    """Why the provider's safety filter withheld the reply (Gemini SAFETY, OpenAI content_filter...),
+    or None. Backends mark a block as a Response with no text, no error and meta["blocked"]."""
+    reason = response.meta.get("blocked") if response.error is None and response.text is None else None
+    return str(reason) if reason else None
+
+
+def score_response(task: Task, clip: Clip, request: Request, response: Response) -> Score:
+    """The task's score, except for a provider's block: that is its own outcome for every task (counted
+    with refusals, never an error and never an answer), so no task can mistake it for a failed request."""
+    reason = block_reason(response)
+    if reason is not None:
+        return Score(Outcome.BLOCKED, truth=task.truth(clip), detail=f"blocked by the provider: {reason}")
+    return task.score(clip, request, response)
 
 
 def build_task(text: str | Spec) -> Task:
