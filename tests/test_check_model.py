@@ -21,12 +21,13 @@ from voiceleak.cli import app, check_model
 from voiceleak.cli.check_model import REQUIRED, Probe, judge
 from voiceleak.types import Request, Response
 
-WORDS = ("amber badger cobalt dolphin ember falcon granite harbor iris jasmine kettle lantern meadow nectar "
+_WORD_TEXT = ("amber badger cobalt dolphin ember falcon granite harbor iris jasmine kettle lantern meadow nectar "
          "orchid pepper quartz raven saffron tulip umber velvet walnut yarrow zephyr anchor bramble cinder "
          "dune fern glacier hazel ivory juniper kelp lilac mango nutmeg olive pebble quill rosemary sable "
          "thistle urchin violet willow xenon yucca zinnia acorn birch cedar daisy elm fig ginger hemlock "
          "indigo jade kiwi lotus maple nettle oak poppy quince reed sorrel thyme ursine vine wheat yew zest "
-         "apricot basil clover dill eucalyptus foxglove garlic heather").split()
+         "apricot basil clover dill eucalyptus foxglove garlic heather")
+WORDS = _WORD_TEXT.split()
 
 
 @pytest.fixture
