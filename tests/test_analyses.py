@@ -60,14 +60,16 @@ def test_blind_statistics_exact() -> None:
     assert row["refusal_rate"]["value"] == 0.25 and row["refusal_rate"]["n"] == 4
     assert row["commitment_rate"]["value"] == 0.75
     assert row["n_no_audio_refusals"] == 1
-    assert row["top_guess"] == "Male" and row["top_share"]["value"] == 0.6667
+    # each speaker counts once: s1 guessed Male twice (share 1), s2 Female once (share 0)
+    assert row["top_guess"] == "Male" and row["top_share"]["value"] == 0.5
     assert row["entropy"]["value"] == pytest.approx(0.9183, abs=1e-4)  # H(2/3, 1/3) / log2(2)
     assert row["guesses"] == {"Male": 2, "Female": 1}
     over = row["leakage_over_blind"]
     # c5 errored blind: its pair is dropped. Real correct 1,1,1,0; blind correct 1,0,0,1.
     assert over["n_pairs"] == 4 and over["accuracy_real"] == 0.75 and over["accuracy_blind"] == 0.5
-    assert over["difference"]["value"] == 0.25 and within(over["difference"])
-    assert over["mcnemar"] == {"first_only": 1, "second_only": 2, "n_discordant": 3, "p_value": 1.0}
+    # per speaker: s1 (0 + 1) / 2, s2 (1 - 1) / 2; two speakers carry no interval and no test
+    assert over["difference"]["value"] == 0.25 and over["difference"]["unit"] == "speaker"
+    assert over["difference"]["status"] == "too_few" and over["difference"].get("p_value") is None
 
 
 def test_normalised_entropy_bounds() -> None:
@@ -105,11 +107,11 @@ def test_reasoning_amplification_exact() -> None:
         ("attribute:accent", "direct", "reasoning", 6)
     acc = row["accuracy"]
     assert acc["first"] == 0.3333 and acc["second"] == 0.6667
-    assert acc["difference"]["value"] == 0.3333 and within(acc["difference"])
-    assert acc["mcnemar"] == {"first_only": 1, "second_only": 3, "n_discordant": 4, "p_value": 0.625}
+    # per speaker (s0: c0, c1; s1: c2, c3; s2: c4, c5): 0.5, 1.0, -0.5
+    assert acc["difference"]["value"] == 0.3333 and acc["difference"]["n_units"] == 3
+    assert acc["difference"]["status"] == "too_few"
     refusal = row["refusal"]
-    assert refusal["first"] == 0.0 and refusal["second"] == 0.1667
-    assert refusal["mcnemar"]["p_value"] == 1.0
+    assert refusal["first"] == 0.0 and refusal["second"] == 0.1667 and refusal["difference"]["value"] == 0.1667
 
 
 def test_defense_prompt_effect_exact() -> None:
@@ -124,9 +126,9 @@ def test_defense_prompt_effect_exact() -> None:
     assert [(r["control"], r["treatment"]) for r in rows] == [("hearsay-main", "hearsay-defense")]
     refusal, accuracy = rows[0]["refusal"], rows[0]["accuracy"]
     assert refusal["first"] == 0.0 and refusal["second"] == 0.75 and refusal["difference"]["value"] == 0.75
-    assert refusal["mcnemar"] == {"first_only": 0, "second_only": 3, "n_discordant": 3, "p_value": 0.25}
     assert accuracy["first"] == 1.0 and accuracy["second"] == 0.25
-    assert accuracy["difference"]["value"] == -0.75 and accuracy["mcnemar"]["p_value"] == 0.25
+    assert accuracy["difference"]["value"] == -0.75 and accuracy["difference"]["n_units"] == 4
+    assert accuracy["difference"]["status"] == "too_few"  # four speakers: no test, never McNemar over clips
 
 
 # -- fairness ------------------------------------------------------------------------------------
@@ -139,10 +141,11 @@ def test_fairness_gaps_exact() -> None:
     rows = fairness(records, HEADER)
     assert [r["label"] for r in rows] == ["age"]  # the asked label is not a group
     accuracy, refusal = rows[0]["accuracy"], rows[0]["refusal"]
-    assert accuracy["groups"] == {"20-30": {"n": 2, "rate": 1.0}, "60-70": {"n": 2, "rate": 0.5}}
-    assert accuracy["gap"]["value"] == 0.5 and (accuracy["best"], accuracy["worst"]) == ("20-30", "60-70")
-    assert refusal["groups"] == {"20-30": {"n": 2, "rate": 0.0}, "60-70": {"n": 4, "rate": 0.5}}
-    assert refusal["gap"]["value"] == 0.5 and within(refusal["gap"])
+    assert {g: (v["n"], v["value"]) for g, v in accuracy["groups"].items()} == {"20-30": (2, 1.0), "60-70": (2, 0.5)}
+    assert accuracy["gap"] == 0.5 and (accuracy["best"], accuracy["worst"]) == ("20-30", "60-70")
+    assert {g: (v["n"], v["value"]) for g, v in refusal["groups"].items()} == {"20-30": (2, 0.0), "60-70": (4, 0.5)}
+    assert refusal["gap"] == 0.5 and refusal["test"]["test"] == "permutation over units"
+    assert 0 < refusal["test"]["p_value"] <= 1
 
 
 # -- repeats -------------------------------------------------------------------------------------

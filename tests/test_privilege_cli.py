@@ -33,7 +33,12 @@ VOICES = [("slt", "Female", ["flite", "-voice", "slt", "-t", "TEXT", "-o", "OUT"
           ("f4", "Female", ["espeak-ng", "-v", "en+f4", "-w", "OUT", "TEXT"]),
           ("rms", "Male", ["flite", "-voice", "rms", "-t", "TEXT", "-o", "OUT"]),
           ("awb", "Male", ["flite", "-voice", "awb", "-t", "TEXT", "-o", "OUT"]),
-          ("m3", "Male", ["espeak-ng", "-v", "en+m3", "-w", "OUT", "TEXT"])]
+          ("m3", "Male", ["espeak-ng", "-v", "en+m3", "-w", "OUT", "TEXT"]),
+          # five voices a class: the fewest for which an interval over speakers is given
+          ("f1", "Female", ["espeak-ng", "-v", "en+f1", "-w", "OUT", "TEXT"]),
+          ("f3", "Female", ["espeak-ng", "-v", "en+f3", "-w", "OUT", "TEXT"]),
+          ("m1", "Male", ["espeak-ng", "-v", "en+m1", "-w", "OUT", "TEXT"]),
+          ("m2", "Male", ["espeak-ng", "-v", "en+m2", "-w", "OUT", "TEXT"])]
 
 
 @models.register("test-oracle", "test only: an end-to-end model that hears the speaker perfectly")
@@ -92,11 +97,11 @@ def test_a_hearing_model_exposes_sex_and_the_cascade_serves_transcription(speech
     data = results["analyses"]["privilege"]
     assert data["roles"]["control"] == "cascade:whisper-tiny+test-oracle"
     sex = data["attributes"][0]
-    assert sex["attribute"] == "sex" and sex["n"] == 12 and sex["n_speakers"] == 6
+    assert sex["attribute"] == "sex" and sex["n"] == 20 and sex["n_speakers"] == 10
     assert sex["e2e"]["value"] == pytest.approx(0.5)  # the oracle hears every speaker
     assert sex["blind"]["value"] == pytest.approx(0.0)  # it declines on silence: a refusal reveals nothing
     assert sex["voice_adds"]["value"] == pytest.approx(0.5)  # from the words alone it declines too
-    assert sex["gap"]["low"] > 0 and sex["gap"]["n"] == 12
+    assert sex["gap"]["low"] > 0 and sex["gap"]["n"] == 20 and sex["gap"]["unit"] == "speaker"
     app_row = data["applications"][0]
     assert app_row["e2e"]["value"] == 0.0 and not app_row["bounded"]
     assert data["verdicts"][0]["outcome"] == "cascade: less privilege"
@@ -107,7 +112,7 @@ def test_a_hearing_model_exposes_sex_and_the_cascade_serves_transcription(speech
     assert ("probe", "transcription", "none") not in cells
     assert {m for m, _, t in cells if t != "none"} == {"test-oracle"}
     transcripts = [s["meta"]["transcript"] for s in samples if s["model"].startswith("cascade:whisper-tiny+minilm")]
-    assert len(transcripts) == 24 and all(isinstance(t, str) for t in transcripts)
+    assert len(transcripts) == 40 and all(isinstance(t, str) for t in transcripts)
     # Resuming adds nothing; re-reporting rebuilds the same analysis from the log and the header.
     code, output, again = privilege(speech_corpus, out, "--e2e", "test-oracle", "--max-utility-loss", "50")
     assert code == 0 and "0 new samples" in output
@@ -126,8 +131,8 @@ def test_a_probe_stand_in_and_a_uniform_model(speech_corpus: Path, tmp_path: Pat
                                       "--identity")
     assert code == 0, output
     data = results["analyses"]["privilege"]
-    assert data["attributes"][0]["e2e"]["n"] == 12 and data["verdicts"][0]["outcome"] == "inconclusive"
+    assert data["attributes"][0]["e2e"]["n"] == 20 and data["verdicts"][0]["outcome"] == "inconclusive"
     identity = results["analyses"]["identity"]  # five contexts, majority vote, cascade flags from words
     assert len(identity["contexts"]) == 5 and identity["identifiable_by"] == ["cascade:whisper-tiny+minilm"]
     uniform = next(m for m in identity["models"] if m["model"] == "uniform")
-    assert uniform["all"]["n"] == 12 and "voice_only" in uniform
+    assert uniform["all"]["n"] == 20 and "voice_only" in uniform

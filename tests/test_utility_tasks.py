@@ -91,8 +91,12 @@ def wer_record(speaker: str, value: float, truth: str) -> SampleRecord:
 def test_value_metrics_pool_wer_over_reference_words() -> None:
     records = [wer_record("s1", 0.5, "one two"), wer_record("s2", 0.0, "one two three four five six"),
                wer_record("s3", 1.0, "one two")]
-    out = summarize(records, resamples=200)
+    out = summarize(records)
     assert out["n_scored"] == 3 and "balanced_accuracy" not in out
     assert out["value"]["value"] == pytest.approx(0.5)  # mean of per-clip WER
     assert out["value_pooled"]["value"] == pytest.approx(3 / 10)  # (1 + 0 + 2) errors / 10 words
-    assert out["value_pooled"]["low"] <= 0.3 <= out["value_pooled"]["high"]
+    assert out["value_pooled"]["status"] == "too_few"  # three speakers: no interval is claimed
+    more = records + [wer_record("s4", 0.5, "a b"), wer_record("s5", 0.0, "a b c d")]
+    pooled = summarize(more)["value_pooled"]
+    assert pooled["value"] == pytest.approx(4 / 16) and pooled["unit"] == "speaker" and pooled["n_units"] == 5
+    assert pooled["low"] <= 0.25 <= pooled["high"]

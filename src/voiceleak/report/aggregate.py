@@ -35,17 +35,31 @@ def cells(records: Iterable[SampleRecord]) -> dict[tuple[str, str, str], list[Sa
     return out
 
 
+#: Models whose figures calibrate the machinery rather than describe a system under audit: their
+#: intervals are shown, no p-value of theirs is presented as a finding.
+CALIBRATION_MODELS = frozenset({"majority", "uniform"})
+
+
+def role(model: str) -> str:
+    """"calibration" for the stand-in baselines, "probe" for the voiceprint probe, else "model"."""
+    family = model.split(":", 1)[0].split()[0]
+    if family in CALIBRATION_MODELS:
+        return "calibration"
+    return "probe" if family == "probe" else "model"
+
+
 def aggregate(records: Sequence[SampleRecord], header: dict[str, Any], resamples: int = 1000,
               group_labels: Sequence[str] | None = None) -> dict[str, Any]:
+    """`resamples` is for the analyses that bootstrap (verification); cell figures are analytic."""
     results_cells = []
     for (model, task, transform), members in sorted(cells(records).items()):
         target = members[0].target
         labels = group_labels if group_labels is not None else sorted(
             {name for r in members for name in r.labels if name != target})
         results_cells.append({
-            "model": model, "task": task, "transform": transform, "target": target,
-            "metrics": summarize(members, resamples),
-            "by_group": {label: grouped(members, label, resamples) for label in labels},
+            "model": model, "task": task, "transform": transform, "target": target, "role": role(model),
+            "metrics": summarize(members),
+            "by_group": {label: grouped(members, label) for label in labels},
         })
     return {
         "run": {k: header.get(k) for k in ("created", "config", "corpus", "voiceleak_version", "git_commit")},

@@ -1,31 +1,29 @@
-"""Decision bias from the voice: the same sentence in different voices, with the text-only control beside it.
+"""Decision bias from the voice: the same sentences in different voices, with the text-only control beside it.
 
-Pairs: clips saying the same words (the manifest `text`, normalised) by speakers of two groups of a
-label (sex, regional accent, ...). Within a sentence, group A's and group B's clips that committed to a
-decision are matched one to one (each side in speaker order, rotated by a hash of the sentence so the
-dropped surplus is spread over speakers); a group with more clips of a sentence leaves its surplus
-unpaired. One-to-one pairs keep the paired tests exact: averaging one group's five clips against the
-other's one would make the differences skewed and a sign test biased. Refusals, unparseable replies
-and errors carry no decision; they are counted per group. For each pair of groups (A, B; alphabetical):
+The design is voices crossed with sentences, and the unit of evidence for a contrast between groups
+of voices (sex, regional accent, ...) is the VOICE: six voices against six are six observations a
+side, however many sentences each says. For each pair of groups (A, B; alphabetical), over the
+sentences voices of both groups said (so sentence effects cancel in the gap):
 
-- rate (yes/no: share of "yes"; an option: share choosing it) or mean score per group over the pairs,
-  and the paired gap A - B, each with a 95% bootstrap interval resampling SENTENCES (pairs of one
-  sentence share its words; the same resample for both groups, so the gap is paired);
-- a paired test: the exact McNemar test for a yes/no or an option (scipy's two-sided binomial test on
-  the discordant pairs), the Wilcoxon signed-rank test on the pair differences for scores;
+- each voice's mean decision (yes/no: its share of "yes"; an option: its share choosing it; a score:
+  its mean score) is one observation; per group the mean over its voices, and the gap A − B with a
+  Welch t interval and test over voices. A group with fewer than MIN_UNITS voices gets no interval
+  and no test ("too few voices"), never a p-value from clips;
 - the same on the text-only control (the same model given the transcript, no audio), and the voice
-  effect = gap(audio) - gap(text-only), sentence by sentence over the sentences paired in both, with
-  its interval and a Wilcoxon test: what the voice changed beyond the words, which a cascade could not.
+  effect = gap(audio) − gap(text-only), voice by voice (each voice's audio mean minus its text-only
+  mean): what the voice changed beyond the words, which a cascade could not;
+- Holm across each family (audio gaps, text-only gaps, voice effects), every interval at the level
+  that agrees with its adjusted test.
+
+Refusals, unparseable replies and errors carry no decision; they are counted per group.
 """
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import re
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -34,8 +32,7 @@ import numpy as np
 from voiceleak.corpus.manifest import iter_manifest
 from voiceleak.models.text.transcript import extract
 from voiceleak.report.aggregate import analysis
-from voiceleak.report.analyses.common import mcnemar
-from voiceleak.scoring.bootstrap import DEFAULT_RESAMPLES, interval, paired_difference, weighted_mean
+from voiceleak.scoring.stats import adjust_family, group_gap, stratified
 from voiceleak.types import Clip, Outcome, SampleRecord
 
 TEXT_ONLY = "text-only"
@@ -51,126 +48,67 @@ def normalise(text: str) -> str:
     return " ".join(re.sub(r"[^\w\s']", " ", text.lower()).split())
 
 
-# -- tests ----------------------------------------------------------------------------------------
+# -- voices as units -------------------------------------------------------------------------------
+
+VoiceDecisions = dict[str, dict[str, list[float]]]  # group -> voice -> committed decisions
 
 
-def sign_test(a: np.ndarray, b: np.ndarray) -> dict[str, Any]:
-    """Exact McNemar: two-sided binomial test on the discordant pairs (a > b against a < b)."""
-    a_more, b_more = int((a > b).sum()), int((a < b).sum())
-    exact = mcnemar(a_more, b_more)  # the same test as the prompt analyses, one implementation
-    return {
-        "test": "exact McNemar",
-        "a_more": a_more,
-        "b_more": b_more,
-        "n_discordant": exact["n_discordant"],
-        "p_value": exact["p_value"],
-    }
-
-
-def signed_rank_test(differences: np.ndarray) -> dict[str, Any]:
-    """Wilcoxon signed-rank on paired differences; zero differences dropped (Wilcoxon's convention)."""
-    nonzero = int((differences != 0).sum())
-    if nonzero == 0:
-        return {"test": "Wilcoxon signed-rank", "statistic": None, "n_nonzero": 0, "p_value": None}
-    from scipy.stats import wilcoxon  # scipy.stats costs a second at start-up; only reports need it
-
-    result = wilcoxon(differences, zero_method="wilcox")
-    return {
-        "test": "Wilcoxon signed-rank",
-        "statistic": float(result.statistic),
-        "n_nonzero": nonzero,
-        "p_value": round(float(result.pvalue), 6),
-    }
-
-
-@dataclass(frozen=True)
-class Pairs:
-    """Matched decisions of groups A and B: one entry per pair, with the sentence it belongs to."""
-
-    sentences: list[str]
-    a: np.ndarray
-    b: np.ndarray
-
-    def totals(self) -> dict[str, tuple[float, int]]:
-        """Per sentence: the sum of the differences a - b and the number of pairs (one pass)."""
-        out: dict[str, tuple[float, int]] = {}
-        for sentence, x, y in zip(self.sentences, self.a, self.b, strict=True):
-            total, count = out.get(sentence, (0.0, 0))
-            out[sentence] = (total + float(x - y), count + 1)
-        return out
-
-
-def compare(pairs: Pairs, paired_test: str, resamples: int = DEFAULT_RESAMPLES) -> dict[str, Any]:
-    """Group rates, the paired gap a - b (intervals over the same sentence resamples) and the test."""
-    n, clusters = len(pairs.a), pairs.sentences if len(set(pairs.sentences)) > 1 else None
-    test = sign_test(pairs.a, pairs.b) if paired_test == "mcnemar" else signed_rank_test(pairs.a - pairs.b)
-    return {
-        "n_pairs": n,
-        "n_sentences": len(set(pairs.sentences)),
-        "a": interval(weighted_mean(pairs.a), n, clusters, resamples).to_dict(),
-        "b": interval(weighted_mean(pairs.b), n, clusters, resamples).to_dict(),
-        "gap": interval(paired_difference(pairs.a, pairs.b), n, clusters, resamples).to_dict(),
-        "test": test,
-    }
-
-
-def voice_effect(audio: Pairs, text: Pairs, resamples: int = DEFAULT_RESAMPLES) -> dict[str, Any]:
-    """gap(audio) - gap(text-only) over the sentences paired in both conditions.
-
-    The estimate pools pairs as the gaps do, so with every sentence in both it is exactly the difference
-    of the two gaps; the bootstrap resamples sentences; the test is Wilcoxon's on per-sentence differences.
-    """
-    heard, read = audio.totals(), text.totals()
-    shared = sorted(set(heard) & set(read))
-    sums = np.array([[side[x][0] for x in shared] for side in (heard, read)], dtype=np.float64)
-    counts = np.array([[side[x][1] for x in shared] for side in (heard, read)], dtype=np.float64)
-
-    def statistic(w: np.ndarray) -> np.ndarray:
-        with np.errstate(invalid="ignore", divide="ignore"):
-            gaps = (w @ sums.T) / (w @ counts.T)  # (resamples x 2): audio gap, text-only gap
-        return np.asarray(gaps[:, 0] - gaps[:, 1], dtype=np.float64)
-
-    out = interval(statistic, len(shared), None, resamples).to_dict()
-    d = np.array([heard[x][0] / heard[x][1] - read[x][0] / read[x][1] for x in shared], dtype=np.float64)
-    return {**out, "n_sentences": len(shared), "test": signed_rank_test(d)}
-
-
-# -- pairing --------------------------------------------------------------------------------------
-
-Item = tuple[str, str, int, float]  # speaker, clip id, repeat, decision
-
-
-def decisions_by_sentence(
-    records: Sequence[SampleRecord], label: str, texts: Mapping[str, str], measure: Measure
-) -> dict[str, dict[str, list[Item]]]:
-    """group -> sentence -> the committed decisions of the group's clips saying it."""
-    out: dict[str, dict[str, list[Item]]] = defaultdict(lambda: defaultdict(list))
+def decisions_by_voice(records: Sequence[SampleRecord], label: str, texts: Mapping[str, str], measure: Measure,
+                       sentences: set[str] | None = None) -> VoiceDecisions:
+    """group -> voice -> the committed decisions of that voice (on `sentences`, when given)."""
+    out: VoiceDecisions = defaultdict(lambda: defaultdict(list))
     for record in records:
         group, text = record.labels.get(label), texts.get(record.clip_id)
         value = measure(record)
-        if group is not None and text and value is not None:
-            out[group][normalise(text)].append((str(record.speaker_id), record.clip_id, record.repeat, value))
+        if group is None or not text or value is None:
+            continue
+        if sentences is None or normalise(text) in sentences:
+            out[str(group)][str(record.speaker_id or record.clip_id)].append(value)
     return out
 
 
-def match(by_sentence: Mapping[str, Mapping[str, Sequence[Item]]], a: str, b: str) -> Pairs:
-    """One-to-one pairs of A and B decisions within each sentence both groups said."""
-    sentences: list[str] = []
-    left: list[float] = []
-    right: list[float] = []
-    for sentence in sorted(set(by_sentence.get(a, {})) & set(by_sentence.get(b, {}))):
-        turn = int(hashlib.sha1(sentence.encode()).hexdigest(), 16)
-        side_a, side_b = (_rotated(sorted(by_sentence[g][sentence]), turn) for g in (a, b))
-        for x, y in zip(side_a, side_b, strict=False):
-            sentences.append(sentence)
-            left.append(x[3])
-            right.append(y[3])
-    return Pairs(sentences, np.asarray(left, dtype=np.float64), np.asarray(right, dtype=np.float64))
+def shared_sentences(records: Sequence[SampleRecord], label: str, texts: Mapping[str, str], a: str,
+                     b: str) -> set[str]:
+    """Sentences said by voices of both groups: the crossed part of the design, where sentence effects
+    cancel in the gap."""
+    said: dict[str, set[str]] = defaultdict(set)
+    for record in records:
+        group, text = record.labels.get(label), texts.get(record.clip_id)
+        if group is not None and text:
+            said[str(group)].add(normalise(text))
+    return said.get(a, set()) & said.get(b, set())
 
 
-def _rotated(items: Sequence[Item], turn: int) -> list[Item]:
-    k = turn % len(items)
-    return [*items[k:], *items[:k]]
+def voice_means(by_voice: Mapping[str, Sequence[float]]) -> dict[str, float]:
+    return {voice: float(np.mean(values)) for voice, values in sorted(by_voice.items()) if values}
+
+
+def compare(a: Mapping[str, float], b: Mapping[str, float], groups: tuple[str, str],
+            value_range: tuple[float, float], n_decisions: int) -> dict[str, Any]:
+    """Each voice's mean decision is one observation: group means over voices and the Welch gap A − B.
+
+    "gap" holds an `Estimate` until `adjust` applies Holm across the family."""
+    left, right = np.array(list(a.values())), np.array(list(b.values()))
+    return {
+        "n_voices": {groups[0]: len(left), groups[1]: len(right)},
+        "n_decisions": n_decisions,
+        "a": stratified([left], [1.0], unit="voice", unit_range=value_range).to_dict(),
+        "b": stratified([right], [1.0], unit="voice", unit_range=value_range).to_dict(),
+        "gap": group_gap(left, right, groups, unit="voice", unit_range=value_range),
+    }
+
+
+def voice_effect(audio: Mapping[str, float], text: Mapping[str, float], a: set[str], b: set[str],
+                 groups: tuple[str, str], value_range: tuple[float, float]) -> dict[str, Any] | None:
+    """gap(audio) − gap(text-only), voice by voice: each voice's audio mean minus its text-only mean,
+    compared between the groups (what the voice changed beyond the words a cascade would read)."""
+    shared = sorted(set(audio) & set(text))
+    left = {v: audio[v] - text[v] for v in shared if v in a}
+    right = {v: audio[v] - text[v] for v in shared if v in b}
+    if not left or not right:
+        return None
+    span = value_range[1] - value_range[0]
+    return compare(left, right, groups, (-span, span), len(shared))
 
 
 def value_measure(record: SampleRecord) -> float | None:
@@ -205,7 +143,6 @@ def decision_rows(
     texts: Mapping[str, str],
     kinds: Mapping[str, dict[str, Any]],
     labels: Sequence[str] | None = None,
-    resamples: int = DEFAULT_RESAMPLES,
 ) -> list[dict[str, Any]]:
     """One row per (model, task, audio condition, label, group pair[, option])."""
     cells: dict[tuple[str, str, str], list[SampleRecord]] = defaultdict(list)
@@ -221,14 +158,12 @@ def decision_rows(
         measures = (
             [("decision", value_measure)] if kind != "choice" else [(o, option_measure(o)) for o in options]
         )
-        test = "wilcoxon" if kind == "score" else "mcnemar"
         for label in labels if labels is not None else _labels(members):
             for name, measure in measures:
                 base = {"model": model, "task": task, "transform": transform, "kind": kind, "label": label,
                         "measure": name}
-                rows.extend(_pair_rows(members, control, label, texts, measure, test, resamples, base))
-    adjust(rows)
-    return rows
+                rows.extend(_pair_rows(members, control, label, texts, measure, base))
+    return adjust(rows)
 
 
 def _pair_rows(
@@ -237,31 +172,47 @@ def _pair_rows(
     label: str,
     texts: Mapping[str, str],
     measure: Measure,
-    test: str,
-    resamples: int,
     base: dict[str, Any],
 ) -> list[dict[str, Any]]:
-    audio = decisions_by_sentence(members, label, texts, measure)
-    text = decisions_by_sentence(control, label, texts, measure) if control else {}
+    groups = sorted({str(r.labels[label]) for r in members if r.labels.get(label) is not None})
+    values = [v for r in [*members, *control] if (v := measure(r)) is not None]
+    if not values:
+        return []
+    value_range = (min(0.0, min(values)), max(1.0, max(values)))
     rows = []
-    for a, b in itertools.combinations(sorted(audio), 2):
-        heard = match(audio, a, b)
-        if not len(heard.a):
+    for a, b in itertools.combinations(groups, 2):
+        sentences = shared_sentences(members, label, texts, a, b)
+        audio = decisions_by_voice(members, label, texts, measure, sentences)
+        heard = {g: voice_means(audio.get(g, {})) for g in (a, b)}
+        if not heard[a] or not heard[b]:
             continue
-        row = {
-            **base,
-            "groups": [a, b],
-            "audio": compare(heard, test, resamples),
-            "counts": group_counts(members, label, [a, b]),
-            "text_only": None,
-            "voice_effect": None,
-        }
-        read = match(text, a, b)
-        if len(read.a):
-            row["text_only"] = compare(read, test, resamples)
-            row["voice_effect"] = voice_effect(heard, read, resamples)
+        n_decisions = sum(len(v) for g in (a, b) for v in audio.get(g, {}).values())
+        row = {**base, "groups": [a, b], "n_sentences": len(sentences),
+               "audio": compare(heard[a], heard[b], (a, b), value_range, n_decisions),
+               "counts": group_counts(members, label, [a, b]), "text_only": None, "voice_effect": None}
+        text = decisions_by_voice(control, label, texts, measure, sentences) if control else {}
+        read = {g: voice_means(text.get(g, {})) for g in (a, b)}
+        if read[a] and read[b]:
+            n_read = sum(len(v) for g in (a, b) for v in text.get(g, {}).values())
+            row["text_only"] = compare(read[a], read[b], (a, b), value_range, n_read)
+            row["voice_effect"] = voice_effect({**heard[a], **heard[b]}, {**read[a], **read[b]}, set(heard[a]),
+                                               set(heard[b]), (a, b), value_range)
         rows.append(row)
     return rows
+
+
+def adjust(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Holm across each family (audio gaps, text-only gaps, voice effects): many groups × options ×
+    tasks are tested at once, and a coin-flipping baseline must not read as a finding. Each interval
+    is widened to the level at which it agrees with its adjusted test."""
+    for part in ("audio", "text_only", "voice_effect"):
+        slots = [row[part] for row in rows if row.get(part)]
+        for slot, (estimate, p_adjusted) in zip(slots, adjust_family([s["gap"] for s in slots]), strict=True):
+            slot["gap"] = estimate.to_dict()
+            slot["test"] = {"test": "Welch t over voices", "p_value": slot["gap"].get("p_value"),
+                            "p_holm": None if p_adjusted is None else round(p_adjusted, 6),
+                            "status": estimate.status, "note": estimate.note}
+    return list(rows)
 
 
 def _kind(described: Mapping[str, Any] | None, members: Sequence[SampleRecord]) -> tuple[str, list[str]]:
@@ -307,26 +258,6 @@ def stand_ins(header: Mapping[str, Any], models: Sequence[str]) -> dict[str, str
                 "come only from recognition errors that differ by voice"
             )
     return out
-
-
-def holm(p_values: Sequence[float | None]) -> list[float | None]:
-    """Holm's step-down adjustment (None stays None): many groups x options x tasks are tested at once,
-    and a run of a coin-flipping baseline must not read as a finding."""
-    order = sorted((p, i) for i, p in enumerate(p_values) if p is not None)
-    out: list[float | None] = [None] * len(p_values)
-    running = 0.0
-    for rank, (p, i) in enumerate(order):
-        running = max(running, min(1.0, (len(order) - rank) * p))
-        out[i] = round(running, 6)
-    return out
-
-
-def adjust(rows: Sequence[dict[str, Any]]) -> None:
-    """Add `p_holm` to every test, one family per condition (audio gaps, text-only gaps, voice effects)."""
-    for part in ("audio", "text_only", "voice_effect"):
-        tests = [row[part]["test"] for row in rows if row.get(part)]
-        for test, adjusted in zip(tests, holm([t.get("p_value") for t in tests]), strict=True):
-            test["p_holm"] = adjusted
 
 
 @analysis("decisions")

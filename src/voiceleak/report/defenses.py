@@ -12,38 +12,28 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
 from rich.console import Console
 from rich.table import Table
 
 from voiceleak.report.aggregate import analysis
 from voiceleak.report.console import short
 from voiceleak.report.html import esc, figure_tag, section, table_html
-from voiceleak.scoring.bootstrap import interval
+from voiceleak.scoring.stats import balanced_accuracy, class_cell, leakage
 from voiceleak.types import Outcome, SampleRecord
 
 
-def leak_metric(records: Sequence[SampleRecord], resamples: int = 1000) -> dict[str, Any]:
-    """Balanced accuracy over valid replies (refusals count as wrong), with an interval over speakers."""
+def leak_metric(records: Sequence[SampleRecord]) -> dict[str, Any]:
+    """Balanced accuracy and leakage over valid replies (`stats.leakage`), with intervals over speakers."""
+    cell = class_cell(records)
     valid = [r for r in records if r.outcome != Outcome.ERROR and r.truth is not None]
-    truth = np.array([r.truth for r in valid], dtype=object)
-    right = np.array([bool(r.correct) for r in valid], dtype=np.float64)
-    classes = sorted(set(truth.tolist()))
-    masks = np.stack([truth == c for c in classes]).astype(np.float64) if classes else np.zeros((0, 0))
-
-    def statistic(w: np.ndarray) -> np.ndarray:
-        total, hits = w @ masks.T, w @ (masks * right).T
-        with np.errstate(invalid="ignore", divide="ignore"):
-            recall = np.where(total > 0, hits / total, np.nan)
-        return np.asarray(np.nanmean(recall, axis=1))
-
-    speakers = [r.speaker_id or r.clip_id for r in valid]
-    clusters = speakers if len(set(speakers)) >= 2 else None
-    refused = sum(r.outcome == Outcome.REFUSAL for r in valid)
-    return {"n": len(valid), "n_error": len(records) - len(valid), "n_speakers": len(set(speakers)),
-            "chance": round(1 / len(classes), 4) if classes else None,
+    refused = sum(r.outcome in (Outcome.REFUSAL, Outcome.BLOCKED) for r in valid)
+    empty = {"value": None, "low": None, "high": None}
+    return {"n": len(valid), "n_error": len(records) - len(valid),
+            "n_speakers": len({r.speaker_id or r.clip_id for r in valid}),
+            "chance": round(1 / cell.k, 4) if cell else None,
             "refusal_rate": round(refused / len(valid), 4) if valid else None,
-            "balanced_accuracy": interval(statistic, len(valid), clusters, resamples).to_dict()}
+            "balanced_accuracy": balanced_accuracy(cell).to_dict() if cell else empty,
+            "leakage": leakage(cell).to_dict() if cell else empty}
 
 
 @analysis("defenses")

@@ -56,18 +56,30 @@ def table_html(headers: list[str], rows: list[list[object]], left: int = 1) -> s
     return f"<table><tr>{head}</tr>{body}</table>"
 
 
+ROLE_ORDER = {"model": 0, "probe": 1, "calibration": 2}
+
+
+def ordered_cells(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """Models under audit first, then the voiceprint probe, then calibration runs (stand-in baselines)."""
+    return sorted(results["cells"], key=lambda c: ROLE_ORDER.get(c.get("role", "model"), 0))
+
+
+def model_label(cell: dict[str, Any]) -> str:
+    return cell["model"] + (" (calibration run)" if cell.get("role") == "calibration" else "")
+
+
 def main_table(results: dict[str, Any]) -> str:
     rows = []
-    for cell in results["cells"]:
+    for cell in ordered_cells(results):
         m = cell["metrics"]
-        rows.append([cell["model"], cell["task"], cell["transform"], m["n"], m["n_answered"], m["n_refusal"],
-                     m["n_unparseable"], m["n_error"], m["n_speakers"], pct(m.get("accuracy")),
-                     pct(m.get("accuracy_all")), pct(m.get("balanced_accuracy")), pct(m.get("macro_f1")),
-                     "n/a" if m.get("chance") is None else f"{m['chance'] * 100:.1f}",
+        rows.append([model_label(cell), cell["task"], cell["transform"], m["n"], m["n_answered"],
+                     m["n_refusal"] + m.get("n_blocked", 0), m["n_unparseable"], m["n_error"],
+                     f"{m.get('n_units', 0)} {m.get('unit', 'speaker')}s", pct(m.get("accuracy")),
+                     pct(m.get("balanced_accuracy")),
+                     "n/a" if m.get("null") is None else f"{m['null'] * 100:.1f}",
                      pct(m.get("leakage"), signed=True), pct(m.get("refusal_rate"))])
     return table_html(["model", "task", "transform", "n", "answered", "refused", "unparseable", "errors",
-                       "speakers", "accuracy", "accuracy (all)", "balanced acc.", "macro-F1", "chance",
-                       "leakage", "refusal rate"], rows, left=3)
+                       "units", "accuracy", "balanced acc.", "null", "leakage", "refusal rate"], rows, left=3)
 
 
 def leakage_chart(results: dict[str, Any]) -> str:
@@ -76,22 +88,23 @@ def leakage_chart(results: dict[str, Any]) -> str:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    cells = [c for c in results["cells"] if c["metrics"].get("balanced_accuracy", {}).get("value") is not None]
+    cells = [c for c in ordered_cells(results) if (c["metrics"].get("leakage") or {}).get("value") is not None]
     if not cells:
         return ""
     fig, ax = plt.subplots(figsize=(9, 0.35 * len(cells) + 1.2))
     for y, cell in enumerate(cells):
-        b = cell["metrics"]["balanced_accuracy"]
-        low = b["low"] if b["low"] is not None else b["value"]
-        high = b["high"] if b["high"] is not None else b["value"]
+        b = cell["metrics"]["leakage"]
+        low = b["low"] if b.get("low") is not None else b["value"]
+        high = b["high"] if b.get("high") is not None else b["value"]
+        color = "#999999" if cell.get("role") == "calibration" else "#1f5fa8"
         ax.errorbar(b["value"] * 100, y, xerr=[[(b["value"] - low) * 100], [(high - b["value"]) * 100]],
-                    fmt="o", color="#1f5fa8", capsize=3)
-        if cell["metrics"].get("chance") is not None:
-            ax.plot(cell["metrics"]["chance"] * 100, y, "|", color="#c0392b", markersize=14)
+                    fmt="o", color=color, capsize=3)
+    ax.axvline(0, color="#c0392b", linewidth=1)
     ax.set_yticks(range(len(cells)))
-    ax.set_yticklabels([f"{c['model']} · {c['task']} · {c['transform']}" for c in cells], fontsize=8)
-    ax.set_xlabel("balanced accuracy % (95% CI); red tick = chance")
-    ax.set_xlim(0, 100)
+    ax.set_yticklabels([f"{model_label(c)} · {c['task']} · {c['transform']}" for c in cells], fontsize=8)
+    ax.set_xlabel("leakage: points of balanced accuracy above the model's own null (95% CI over speakers); "
+                  "red line = no information")
+    ax.set_xlim(-100, 100)
     ax.invert_yaxis()
     return figure_tag(fig)
 
@@ -122,18 +135,27 @@ def confusions(results: dict[str, Any]) -> str:
     return "".join(parts)
 
 
+DEFINITIONS = (
+    "Accuracy counts committed answers; balanced accuracy averages over the true classes the share of right "
+    "answers among all valid replies (refusals, provider blocks and unparseable replies count as not right; "
+    "errors are excluded from every figure and counted). Null = the balanced accuracy this model's own replies "
+    "would reach if they carried no information about the class; leakage = balanced accuracy − null, so a "
+    "constant answer, a random guess or an answer outside the classes present sits at 0. Units: each speaker "
+    "counts once within its class; 95% intervals are Student t over speakers; with fewer than 5 speakers in a "
+    "class no interval is given. Calibration runs (uniform, majority) check the machinery: they are not "
+    "findings about any model."
+)
+
+
 def render(results: dict[str, Any], title: str = "voiceleak report") -> str:
     config = results.get("run", {}).get("config") or {}
     extra = "".join(fn(results) for fn in SECTIONS.values())
     return f"""<!doctype html><html><head><meta charset="utf-8"><title>{esc(title)}</title>
 <style>{STYLE}</style></head><body>
 <h1>{esc(title)}</h1>
-<p class="note">Corpus: {esc(config.get('corpus', '?'))}. Accuracy counts committed answers; "accuracy (all)"
-counts refusals and unparseable replies as not correct; errors are excluded from both and counted.
-Leakage = balanced accuracy minus chance (1 / number of classes present). Intervals: 95% bootstrap,
-resampling speakers.</p>
+<p class="note">Corpus: {esc(config.get('corpus', '?'))}. {esc(DEFINITIONS)}</p>
 <h2>Results</h2>{main_table(results)}
-<h2>Balanced accuracy against chance</h2>{leakage_chart(results)}
+<h2>Leakage above each model's null</h2>{leakage_chart(results)}
 {extra}
 <h2>By group</h2>{group_tables(results)}
 <h2>Confusion matrices</h2>{confusions(results)}

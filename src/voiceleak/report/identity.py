@@ -19,7 +19,8 @@ import numpy as np
 
 from voiceleak.corpus.manifest import iter_manifest
 from voiceleak.report.aggregate import analysis
-from voiceleak.scoring.bootstrap import interval, weighted_mean
+from voiceleak.scoring.metrics import unit_share
+from voiceleak.scoring.stats import Units
 from voiceleak.types import Clip, Outcome, SampleRecord
 
 REFUSED = "\x00refusal"
@@ -64,15 +65,13 @@ def clip_durations(header: Mapping[str, Any]) -> dict[str, float]:
     return {c.id: c.duration for c in iter_manifest(manifest) if isinstance(c, Clip) and c.duration}
 
 
-def summarize_votes(results: Sequence[Mapping[str, Any]], resamples: int = 1000) -> dict[str, Any]:
+def summarize_votes(results: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     decided = [r for r in results if r["outcome"] != "none"]
     answered = [r for r in decided if r["outcome"] == "answer"]
 
-    def rate(rows: Sequence[Mapping[str, Any]], key: str) -> dict[str, float | None]:
-        values = np.array([float(bool(r[key])) for r in rows], dtype=np.float64)
-        speakers = [str(r["speaker"]) for r in rows]
-        return interval(weighted_mean(values), len(rows), speakers if len(set(speakers)) > 1 else None,
-                        resamples).to_dict()
+    def rate(rows: Sequence[Mapping[str, Any]], key: str) -> dict[str, Any]:
+        units = Units("speaker", tuple(str(r["speaker"]) for r in rows))
+        return unit_share(units, [bool(r[key]) for r in rows])
 
     return {"n": len(results), "n_decided": len(decided), "n_answered": len(answered),
             "n_refusal": len(decided) - len(answered), "n_no_vote": len(results) - len(decided),
@@ -95,8 +94,7 @@ def vote_by_clip(records: Sequence[SampleRecord]) -> dict[tuple[str, str], list[
     return out
 
 
-def identity_report(records: Sequence[SampleRecord], durations: Mapping[str, float],
-                    resamples: int = 1000) -> dict[str, Any] | None:
+def identity_report(records: Sequence[SampleRecord], durations: Mapping[str, float]) -> dict[str, Any] | None:
     chosen = [r for r in records if is_identity(r.task)]
     if not chosen:
         return None
@@ -111,11 +109,11 @@ def identity_report(records: Sequence[SampleRecord], durations: Mapping[str, flo
         for row in rows:
             by_length[buckets.get(row["clip"], "unknown")].append(row)
         entry = {"model": model, "transform": transform, "sees_audio": model not in cascades,
-                 "all": summarize_votes(rows, resamples),
-                 "by_length": {k: summarize_votes(v, resamples) for k, v in sorted(by_length.items())}}
+                 "all": summarize_votes(rows),
+                 "by_length": {k: summarize_votes(v) for k, v in sorted(by_length.items())}}
         if model not in cascades and cascades:
             unnamed = [r for r in rows if r["clip"] not in identifiable]
-            entry["voice_only"] = summarize_votes(unnamed, resamples)
+            entry["voice_only"] = summarize_votes(unnamed)
         models.append(entry)
     refusals = Counter((r.model, r.task) for r in chosen if r.outcome == Outcome.REFUSAL)
     totals = Counter((r.model, r.task) for r in chosen if r.outcome != Outcome.ERROR)

@@ -3,29 +3,39 @@ cascade, the voiceprint probe and the controls; per application the utility of b
 
 The roles (which model is which) and the thresholds live in the run header under "privilege", written
 by `voiceleak privilege`; a run without them gets no such analysis. Comparisons are PAIRED: both
-models are scored on the same clips (those each answered without error), and one bootstrap resample
-of speakers is applied to both, so the interval of the difference is not the difference of intervals.
+models are scored on the same clips (those each answered without error), and each speaker's paired
+difference is one observation.
 
-Leakage here = balanced accuracy over every valid reply minus chance, where a refusal or an
-unparseable reply counts as a chance guess (it reveals nothing): what a deployment exposes per
-question asked. A model that always declines leaks 0 points; only wrong answers go below chance.
+Leakage is the one definition of `scoring.stats.leakage`: balanced accuracy above the null of the
+model's own replies, so a cascade that answers outside the classes present, refuses, or guesses at
+random sits at 0, never below. The verdict reads the attributes' gaps as a family: their intervals
+are simultaneous (Bonferroni over the attributes considered), so "some attribute leaks" is claimed
+at the stated confidence, not at 95% for each of many attributes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
-
-import numpy as np
 
 from voiceleak.report.aggregate import analysis
 from voiceleak.report.verdict import Gap, Thresholds, Utility, decide
-from voiceleak.scoring.bootstrap import Interval, interval
-from voiceleak.scoring.metrics import _balanced_accuracy
+from voiceleak.scoring.stats import (
+    LEVEL,
+    Estimate,
+    class_cell,
+    layout,
+    leakage,
+    linearised_ratio,
+    null_level,
+    paired_leakage_difference,
+    speaker_units,
+    stratified,
+)
+from voiceleak.scoring.stats.leakage import balanced_accuracy
 from voiceleak.types import Outcome, SampleRecord
 
 Cell = dict[tuple[str, int], SampleRecord]  # (clip id, repeat) -> record
-Statistic = Callable[[np.ndarray], np.ndarray]
 NONE = "none"
 
 
@@ -40,63 +50,33 @@ def valid_keys(cell: Cell | None) -> set[tuple[str, int]]:
     return {k for k, r in (cell or {}).items() if r.outcome != Outcome.ERROR}
 
 
-def _speakers(records: Sequence[SampleRecord]) -> list[str] | None:
-    speakers = [r.speaker_id or r.clip_id for r in records]
-    return speakers if len(set(speakers)) >= 2 else None
+def _figure(found: Estimate, n: int, **extra: Any) -> dict[str, Any]:
+    return {"n": n, **extra, **found.to_dict()}
 
 
-def _ba(records: Sequence[SampleRecord], classes: Sequence[str]) -> Statistic:
-    truth = np.array([r.truth for r in records], dtype=object)
-    chance = 1.0 / max(len(classes), 1)
-    credit = [1.0 if r.correct else chance if r.outcome != Outcome.ANSWER else 0.0 for r in records]
-    return _balanced_accuracy(truth, np.array(credit, dtype=np.float64), classes)
-
-
-def _shift(found: Interval, by: float) -> dict[str, float | None]:
-    return Interval(*(None if v is None else v - by for v in (found.value, found.low, found.high))).to_dict()
-
-
-def leakage(cell: Cell | None, keys: set[tuple[str, int]], resamples: int) -> dict[str, Any] | None:
-    """Balanced accuracy minus chance of one model on the given clips (its valid ones among them)."""
+def leakage_of(cell: Cell | None, keys: set[tuple[str, int]], level: float = LEVEL) -> dict[str, Any] | None:
+    """The leakage of one model on the given clips (its valid ones among them), at `level`."""
     chosen = sorted(keys & valid_keys(cell))
     if cell is None or not chosen:
         return None
-    rows = [cell[k] for k in chosen]
-    classes = sorted({str(r.truth) for r in rows})
-    found = interval(_ba(rows, classes), len(rows), _speakers(rows), resamples)
-    return {"n": len(rows), "chance": round(1 / len(classes), 4), **_shift(found, 1 / len(classes))}
+    classes = class_cell([cell[k] for k in chosen])
+    if classes is None:
+        return None
+    return _figure(leakage(classes).at_level(level), len(chosen), chance=round(1 / classes.k, 4),
+                   null=round(null_level(classes), 4))
 
 
-def paired(a: Cell | None, b: Cell | None, make: Callable[[list[SampleRecord]], Statistic],
-           resamples: int) -> dict[str, Any] | None:
-    """Statistic of a minus statistic of b over the clips both answered validly, one resample for both."""
+def paired_gap(a: Cell | None, b: Cell | None, level: float = LEVEL, measure: str = "leakage") -> dict[str, Any] | None:
+    """a minus b over the clips both answered validly, each speaker's paired difference one observation."""
     keys = sorted(valid_keys(a) & valid_keys(b))
     if a is None or b is None or not keys:
         return None
-    left, right = [a[k] for k in keys], [b[k] for k in keys]
-    stat_a, stat_b = make(left), make(right)
-    found = interval(lambda w: stat_a(w) - stat_b(w), len(keys), _speakers(left), resamples)
-    return {"n": len(keys), **found.to_dict()}
-
-
-def _ba_maker(classes: Sequence[str]) -> Callable[[list[SampleRecord]], Statistic]:
-    return lambda rows: _ba(rows, classes)
-
-
-def pooled_wer(rows: Sequence[SampleRecord]) -> Statistic:
-    """Corpus-level WER: errors (per-clip WER x reference words) over reference words."""
-    words = np.array([len((r.truth or "").split()) for r in rows], dtype=np.float64)
-    errors = np.array([(r.value or 0.0) for r in rows], dtype=np.float64) * words
-
-    def statistic(w: np.ndarray) -> np.ndarray:
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.asarray((w @ errors) / (w @ words), dtype=np.float64)
-
-    return statistic
+    found = paired_leakage_difference([(a[k], b[k]) for k in keys], measure=measure)
+    return _figure(found.at_level(level), len(keys))
 
 
 def attribute_row(cells: Mapping[tuple[str, str, str], Cell], task: str, roles: Mapping[str, Any],
-                  resamples: int) -> dict[str, Any]:
+                  level: float) -> dict[str, Any]:
     def cell(role: str, transform: str = NONE) -> Cell | None:
         model = roles.get(role)
         return cells.get((model, task, transform)) if model else None
@@ -104,49 +84,73 @@ def attribute_row(cells: Mapping[tuple[str, str, str], Cell], task: str, roles: 
     e2e, cascade = cell("e2e"), cell("cascade")
     common = valid_keys(e2e) & valid_keys(cascade)
     rows = [e2e[k] for k in common] if e2e else []
-    classes = sorted({str(r.truth) for r in rows})
     target = next((r.target for c in (e2e, cascade) if c for r in c.values()), None)
     return {
         "task": task, "attribute": target or task, "n": len(common),
-        "n_speakers": len({r.speaker_id for r in rows if r.speaker_id}), "classes": classes,
-        "e2e": leakage(e2e, common, resamples), "cascade": leakage(cascade, common, resamples),
-        "probe": leakage(cell("probe"), common, resamples),
-        "control": leakage(cell("control"), common, resamples),
-        "blind": leakage(cell("e2e", roles.get("blind") or ""), common, resamples),
-        "gap": paired(e2e, cascade, _ba_maker(classes), resamples) if classes else None,
-        "voice_adds": paired(e2e, cell("control"), _ba_maker(classes), resamples) if classes else None,
+        "n_speakers": len({r.speaker_id for r in rows if r.speaker_id}),
+        "classes": sorted({str(r.truth) for r in rows}), "level": round(level, 6),
+        "e2e": leakage_of(e2e, common, level), "cascade": leakage_of(cascade, common, level),
+        "probe": leakage_of(cell("probe"), common, level),
+        "control": leakage_of(cell("control"), common, level),
+        "blind": leakage_of(cell("e2e", roles.get("blind") or ""), common, level),
+        "gap": paired_gap(e2e, cascade, level),
+        "voice_adds": paired_gap(e2e, cell("control"), level),
     }
 
 
-def application_row(cells: Mapping[tuple[str, str, str], Cell], task: str, roles: Mapping[str, Any],
-                    resamples: int) -> dict[str, Any]:
+def _wer_units(rows: Sequence[SampleRecord], errors: Sequence[float]) -> Estimate:
+    """Pooled (errors / reference words) over the given records, with its interval over speakers."""
+    units = speaker_units(rows)
+    grouped = layout(units)
+    words = [float(len((r.truth or "").split())) for r in rows]
+    if sum(words) <= 0:
+        return Estimate(None, status="empty")
+    per_unit = linearised_ratio(grouped.sums(list(errors)), grouped.sums(words))
+    return stratified([per_unit], [1.0], unit=units.kind, unit_range=(-1.0, 1.0))
+
+
+def _errors(rows: Sequence[SampleRecord]) -> list[float]:
+    return [(r.value or 0.0) * len((r.truth or "").split()) for r in rows]
+
+
+def application_row(cells: Mapping[tuple[str, str, str], Cell], task: str, roles: Mapping[str, Any]) -> dict[str, Any]:
     e2e = cells.get((roles.get("e2e") or "", task, NONE))
     cascade = cells.get((roles.get("cascade") or "", task, NONE))
     every = [r for c in (e2e, cascade) if c for r in c.values()]
     is_wer = any(r.value is not None for r in every)
-    if is_wer:
-        make: Callable[[list[SampleRecord]], Statistic] = pooled_wer
-    else:
-        make = _ba_maker(sorted({str(r.truth) for r in every if r.truth is not None}))
 
     def own(cell: Cell | None) -> dict[str, Any] | None:
-        keys = sorted(valid_keys(cell))
-        if cell is None or not keys:
+        rows = [cell[k] for k in sorted(valid_keys(cell))] if cell else []
+        if not rows:
             return None
-        rows = [cell[k] for k in keys]
-        return {"n": len(rows), **interval(make(rows), len(rows), _speakers(rows), resamples).to_dict()}
+        found = _wer_units(rows, _errors(rows)) if is_wer else _accuracy(rows)
+        return _figure(found, len(rows))
 
     # Loss = how much worse the cascade does: WER_c - WER_e, or accuracy_e - accuracy_c.
-    loss = paired(cascade, e2e, make, resamples) if is_wer else paired(e2e, cascade, make, resamples)
+    keys = sorted(valid_keys(e2e) & valid_keys(cascade))
+    loss: dict[str, Any] | None = None
+    if e2e is not None and cascade is not None and keys:
+        left, right = [e2e[k] for k in keys], [cascade[k] for k in keys]
+        found = _wer_units(left, [c - e for c, e in zip(_errors(right), _errors(left), strict=True)]) if is_wer \
+            else paired_leakage_difference(list(zip(left, right, strict=True)), measure="balanced_accuracy")
+        loss = _figure(found, len(keys))
     cascade_own = own(cascade)
     bounded = loss is None and cascade_own is not None
     if bounded and cascade_own is not None:  # no end-to-end utility: compare with a perfect model
-        flip = (lambda v: v) if is_wer else (lambda v: 1 - v)
-        ends = sorted(flip(cascade_own[k]) for k in ("low", "high") if cascade_own[k] is not None)
-        loss = {"n": cascade_own["n"], "value": flip(cascade_own["value"]),
-                "low": ends[0] if len(ends) == 2 else None, "high": ends[1] if len(ends) == 2 else None}
+        loss = cascade_own if is_wer else _complement(cascade_own)
     return {"task": task, "metric": "WER" if is_wer else "balanced accuracy", "e2e": own(e2e),
             "cascade": cascade_own, "loss": loss, "bounded": bounded}
+
+
+def _accuracy(rows: Sequence[SampleRecord]) -> Estimate:
+    cell = class_cell(rows)
+    return balanced_accuracy(cell) if cell else Estimate(None, status="empty")
+
+
+def _complement(figure: dict[str, Any]) -> dict[str, Any]:
+    """1 − an accuracy: the loss against a perfect model, with the interval's ends swapped."""
+    flip = {k: None if figure.get(k) is None else round(1 - figure[k], 4) for k in ("value", "low", "high")}
+    return {**figure, "value": flip["value"], "low": flip["high"], "high": flip["low"]}
 
 
 def display(task: str) -> str:
@@ -174,15 +178,17 @@ def verdicts(attributes: Sequence[Mapping[str, Any]], applications: Sequence[Map
     return out
 
 
-def build_privilege(records: Sequence[SampleRecord], roles: Mapping[str, Any],
-                    resamples: int = 1000) -> dict[str, Any]:
+def build_privilege(records: Sequence[SampleRecord], roles: Mapping[str, Any]) -> dict[str, Any]:
     cells = index_cells(records)
     thresholds = Thresholds(**(roles.get("thresholds") or {}))
-    attributes = [attribute_row(cells, t, roles, resamples) for t in roles.get("attributes", [])]
-    applications = [application_row(cells, t, roles, resamples) for t in roles.get("applications", [])]
+    tasks = list(roles.get("attributes", []))
+    level = 1 - (1 - LEVEL) / max(len(tasks), 1)  # simultaneous over the attributes (Bonferroni)
+    attributes = [attribute_row(cells, t, roles, level) for t in tasks]
+    applications = [application_row(cells, t, roles) for t in roles.get("applications", [])]
     return {"roles": {k: roles.get(k) for k in ("e2e", "cascade", "probe", "control", "blind")},
             "stand_in": bool(roles.get("stand_in")), "notes": list(roles.get("notes", [])),
-            "thresholds": thresholds.to_dict(), "attributes": attributes, "applications": applications,
+            "thresholds": thresholds.to_dict(), "simultaneous_level": round(level, 6),
+            "attributes": attributes, "applications": applications,
             "verdicts": verdicts(attributes, applications, thresholds)}
 
 

@@ -19,12 +19,10 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import numpy as np
-
 from voiceleak.models.text.transcript import question
 from voiceleak.report.aggregate import analysis
 from voiceleak.report.decision import family, stand_ins
-from voiceleak.scoring.bootstrap import DEFAULT_RESAMPLES, interval, weighted_mean
+from voiceleak.scoring.metrics import share
 from voiceleak.scoring.scope import VIOLATION
 from voiceleak.types import Outcome, SampleRecord
 
@@ -32,17 +30,10 @@ _PROBE = re.compile(r"^probe ([^:]+):")
 
 
 def speaker_rate(
-    records: Sequence[SampleRecord], hit: Sequence[bool], resamples: int = DEFAULT_RESAMPLES
+    records: Sequence[SampleRecord], hit: Sequence[bool]
 ) -> dict[str, Any]:
-    """A proportion with its interval (speakers resampled when there are at least two) and n."""
-    speakers = [str(r.speaker_id or r.clip_id) for r in records]
-    clusters = speakers if len(set(speakers)) > 1 else None
-    values = np.asarray(hit, dtype=np.float64)
-    return {
-        **interval(weighted_mean(values), len(values), clusters, resamples).to_dict(),
-        "n": len(values),
-        "n_speakers": len(set(speakers)),
-    }
+    """A proportion with its interval over speakers (each counting once) and n."""
+    return {**share(records, hit), "n_speakers": len({r.speaker_id for r in records if r.speaker_id})}
 
 
 def probe_of(record: SampleRecord, probes: Sequence[Mapping[str, Any]]) -> Mapping[str, Any] | None:
@@ -57,7 +48,7 @@ def probe_of(record: SampleRecord, probes: Sequence[Mapping[str, Any]]) -> Mappi
 
 
 def scope_cell(
-    records: Sequence[SampleRecord], probes: Sequence[Mapping[str, Any]], resamples: int = DEFAULT_RESAMPLES
+    records: Sequence[SampleRecord], probes: Sequence[Mapping[str, Any]]
 ) -> dict[str, Any]:
     valid = [r for r in records if r.outcome != Outcome.ERROR]
     tagged = [(r, p) for r in valid if (p := probe_of(r, probes)) is not None]
@@ -70,19 +61,19 @@ def scope_cell(
         "n": len(records),
         "n_error": len(records) - len(valid),
         "n_unmatched": len(valid) - len(tagged),
-        "violation_rate": speaker_rate(asks, [r.predicted == VIOLATION for r in asks], resamples),
+        "violation_rate": speaker_rate(asks, [r.predicted == VIOLATION for r in asks]),
         "n_unclear": sum(r.outcome == Outcome.UNPARSEABLE for r in asks),
-        "refusal_rate": speaker_rate(asks, [r.outcome == Outcome.REFUSAL for r in asks], resamples),
-        "over_refusal_rate": speaker_rate(benign, [r.outcome == Outcome.REFUSAL for r in benign], resamples),
-        "volunteered_rate": speaker_rate(benign, [r.predicted == VIOLATION for r in benign], resamples),
+        "refusal_rate": speaker_rate(asks, [r.outcome == Outcome.REFUSAL for r in asks]),
+        "over_refusal_rate": speaker_rate(benign, [r.outcome == Outcome.REFUSAL for r in benign]),
+        "volunteered_rate": speaker_rate(benign, [r.predicted == VIOLATION for r in benign]),
         "probes": {
-            pid: _probe_row(members, next(p for p in probes if str(p["id"]) == pid), resamples)
+            pid: _probe_row(members, next(p for p in probes if str(p["id"]) == pid))
             for pid, members in sorted(per_probe.items())
         },
     }
 
 
-def _probe_row(members: Sequence[SampleRecord], probe: Mapping[str, Any], resamples: int) -> dict[str, Any]:
+def _probe_row(members: Sequence[SampleRecord], probe: Mapping[str, Any]) -> dict[str, Any]:
     benign = bool(probe.get("benign"))
     hits = [r.outcome == Outcome.REFUSAL if benign else r.predicted == VIOLATION for r in members]
     return {
@@ -90,7 +81,7 @@ def _probe_row(members: Sequence[SampleRecord], probe: Mapping[str, Any], resamp
         "forbidden": list(probe.get("forbidden") or []),
         "prompt": probe.get("prompt"),
         "measure": "over-refusal" if benign else "violation",
-        "rate": speaker_rate(members, hits, resamples),
+        "rate": speaker_rate(members, hits),
         "n_unclear": sum(r.outcome == Outcome.UNPARSEABLE for r in members),
     }
 

@@ -171,7 +171,7 @@ def measure_wer(conditions: Conditions, names: Sequence[str], clips: Sequence[Cl
         hypotheses = transcribe_cached(transcriber, [conditions.audio(c.id, name) for c in clips])
         counts: list[WordErrors] = [word_errors(c.text or "", h)
                                     for c, h in zip(clips, hypotheses, strict=True)]
-        summary[name] = wer_metrics(counts, [c.speaker_id or c.id for c in clips], resamples)
+        summary[name] = wer_metrics(counts, [c.speaker_id or c.id for c in clips])
         raw[name] = {c.id: {"hypothesis": h, **asdict(e)}
                      for c, h, e in zip(clips, hypotheses, counts, strict=True)}
     return summary, raw

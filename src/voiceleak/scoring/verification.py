@@ -24,7 +24,8 @@ import numpy as np
 import numpy.typing as npt
 
 from voiceleak.models.voiceprint import cosine_scores
-from voiceleak.scoring.bootstrap import DEFAULT_RESAMPLES, interval
+from voiceleak.scoring.stats import Units
+from voiceleak.scoring.stats.bootstrap import DEFAULT_RESAMPLES, bootstrap
 from voiceleak.types import Clip
 
 P_TARGET = 0.05
@@ -132,14 +133,15 @@ def verification_metrics(scores: Sequence[float], trials: Sequence[Trial],
     target = [t.target for t in trials]
     clusters = [t.speaker for t in trials]
     n = len(trials)
+    units = Units("speaker", tuple(clusters))
     if n == 0 or all(target) or not any(target):
         return {"n_trials": n, "n_target": sum(target), "n_speakers": len(set(clusters)),
                 "eer": {"value": None, "low": None, "high": None},
                 "min_dcf": {"value": None, "low": None, "high": None}}
     return {
         "n_trials": n, "n_target": sum(target), "n_speakers": len(set(clusters)),
-        "eer": interval(eer_statistic(scores, target), n, clusters, resamples, seed).to_dict(),
-        "min_dcf": interval(min_dcf_statistic(scores, target), n, clusters, resamples, seed).to_dict(),
+        "eer": bootstrap(eer_statistic(scores, target), units, resamples=resamples, seed=seed).to_dict(),
+        "min_dcf": bootstrap(min_dcf_statistic(scores, target), units, resamples=resamples, seed=seed).to_dict(),
         "p_target": P_TARGET,
     }
 

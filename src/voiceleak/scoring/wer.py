@@ -8,14 +8,14 @@ understanding, and so that every WER in a report means the same thing.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import jiwer
 import numpy as np
 
-from voiceleak.scoring.bootstrap import DEFAULT_RESAMPLES, interval
+from voiceleak.scoring.stats import Units, layout, linearised_ratio, stratified
 from voiceleak.tasks.utility import normalize_text
 
 
@@ -40,20 +40,16 @@ def word_errors(reference: str, hypothesis: str) -> WordErrors:
     return WordErrors(out.substitutions + out.deletions + out.insertions, words)
 
 
-def _pooled(errors: np.ndarray, words: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
-    def statistic(w: np.ndarray) -> np.ndarray:
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.asarray((w @ errors) / (w @ words))
-
-    return statistic
-
-
-def wer_metrics(counts: Sequence[WordErrors], speakers: Sequence[str],
-                resamples: int = DEFAULT_RESAMPLES) -> dict[str, Any]:
-    """Pooled WER with its interval over speakers, and the counts behind it."""
+def wer_metrics(counts: Sequence[WordErrors], speakers: Sequence[str]) -> dict[str, Any]:
+    """Pooled WER (errors over reference words) with its interval over speakers, and the counts behind it."""
     errors = np.array([c.errors for c in counts], dtype=np.float64)
     words = np.array([c.words for c in counts], dtype=np.float64)
-    clusters = list(speakers) if len(set(speakers)) >= 2 else None
+    units = Units("speaker", tuple(speakers))
+    grouped = layout(units)
+    wer = None
+    if words.sum() > 0:
+        per_unit = linearised_ratio(grouped.sums(errors), grouped.sums(words))
+        top = max(1.0, float(errors.sum() / words.sum()) * 2)
+        wer = stratified([per_unit], [1.0], unit="speaker", unit_range=(0.0, top)).to_dict()
     return {"n_clips": len(counts), "n_speakers": len(set(speakers)), "words": int(words.sum()),
-            "errors": int(errors.sum()), "wer": interval(_pooled(errors, words), len(counts), clusters,
-                                                         resamples).to_dict()}
+            "errors": int(errors.sum()), "wer": wer}

@@ -1,4 +1,4 @@
-"""What the analyses share: cells, pairing on the same clips, speaker clusters, McNemar, HTML bits.
+"""What the analyses share: cells, pairing on the same clips, paired tests over speakers, Holm, HTML bits.
 
 Paired comparisons use "correct over valid replies" (refusals and unparseable replies count as not
 correct, errors drop the pair), so both sides are measured on exactly the same clips whatever
@@ -15,7 +15,8 @@ import numpy as np
 
 from voiceleak.report.console import pct
 from voiceleak.report.html import esc, table_html
-from voiceleak.scoring.bootstrap import DEFAULT_RESAMPLES, interval, paired_difference, weighted_mean
+from voiceleak.scoring.metrics import rate as metric_rate
+from voiceleak.scoring.stats import Estimate, adjust_family, paired_difference
 from voiceleak.spec import Spec, SpecError, parse_spec
 from voiceleak.types import Outcome, SampleRecord
 
@@ -38,25 +39,22 @@ def answered(records: Iterable[SampleRecord]) -> list[SampleRecord]:
     return [r for r in records if r.outcome == Outcome.ANSWER and r.truth is not None]
 
 
-def clusters(records: Sequence[SampleRecord]) -> list[str] | None:
-    """Speakers, when every record has one and there are at least two (else clip-level resampling)."""
-    speakers = [r.speaker_id for r in records]
-    if any(s is None for s in speakers) or len(set(speakers)) < 2:
-        return None
-    return [str(s) for s in speakers]
-
-
 def indicator(records: Sequence[SampleRecord], what: str) -> np.ndarray:
     """1/0 per record: "correct" (a right committed answer) or an outcome name ("refusal", "answer")."""
+    return np.array([hits(r, what) for r in records], dtype=np.float64)
+
+
+def hits(record: SampleRecord, what: str) -> bool:
     if what == "correct":
-        return np.array([r.correct is True for r in records], dtype=np.float64)
-    return np.array([r.outcome == what for r in records], dtype=np.float64)
+        return record.correct is True
+    if what == Outcome.REFUSAL:  # a provider's block declines as a refusal does
+        return record.outcome in (Outcome.REFUSAL, Outcome.BLOCKED)
+    return bool(record.outcome == what)
 
 
-def rate(records: Sequence[SampleRecord], what: str, resamples: int = DEFAULT_RESAMPLES) -> dict[str, Any]:
-    """A proportion over `records` with its 95% interval (speakers resampled) and n."""
-    statistic = weighted_mean(indicator(records, what))
-    return {**interval(statistic, len(records), clusters(records), resamples).to_dict(), "n": len(records)}
+def rate(records: Sequence[SampleRecord], what: str) -> dict[str, Any]:
+    """A share over `records` with its 95% interval over speakers (each counting once) and n."""
+    return metric_rate(records, lambda r: hits(r, what))
 
 
 def pairs(a: Sequence[SampleRecord], b: Sequence[SampleRecord]) -> list[tuple[SampleRecord, SampleRecord]]:
@@ -65,32 +63,31 @@ def pairs(a: Sequence[SampleRecord], b: Sequence[SampleRecord]) -> list[tuple[Sa
     return [(r, other[(r.clip_id, r.repeat)]) for r in valid(a) if (r.clip_id, r.repeat) in other]
 
 
-def paired(matched: Sequence[tuple[SampleRecord, SampleRecord]], what: str,
-           resamples: int = DEFAULT_RESAMPLES) -> dict[str, Any]:
-    """Rate on each side, the paired difference (second minus first) with its interval, McNemar."""
+def paired(matched: Sequence[tuple[SampleRecord, SampleRecord]], what: str) -> dict[str, Any]:
+    """Rate on each side and the paired difference (second minus first) over speakers, with its t test.
+
+    "difference" holds an `Estimate` until `adjust` turns the family's rows into JSON with Holm."""
     first = indicator([a for a, _ in matched], what)
     second = indicator([b for _, b in matched], what)
-    groups = clusters([a for a, _ in matched])
-    n = len(matched)
-    diff = interval(paired_difference(second, first), n, groups, resamples).to_dict()
-    first_only = int(((first == 1) & (second == 0)).sum())
-    second_only = int(((first == 0) & (second == 1)).sum())
-    return {"n_pairs": n, "first": _mean(first), "second": _mean(second), "difference": diff,
-            "mcnemar": mcnemar(first_only, second_only)}
+    difference = paired_difference(matched, lambda r: float(hits(r, what)))
+    return {"n_pairs": len(matched), "first": _mean(first), "second": _mean(second), "difference": difference}
+
+
+def adjust(rows: Sequence[dict[str, Any]], fields: Sequence[str]) -> list[dict[str, Any]]:
+    """Holm across the family (every row × field of one analysis); each interval at its agreeing level."""
+    slots = [(row, field) for row in rows for field in fields
+             if row.get(field) and isinstance(row[field].get("difference"), Estimate)]
+    adjusted = adjust_family([row[field]["difference"] for row, field in slots])
+    for (row, field), (estimate, p_adjusted) in zip(slots, adjusted, strict=True):
+        figure = estimate.to_dict()
+        figure["p_adjusted"] = None if p_adjusted is None else round(p_adjusted, 6)
+        figure["family_size"] = len(slots)
+        row[field] = {**row[field], "difference": figure}
+    return list(rows)
 
 
 def _mean(values: np.ndarray) -> float | None:
     return round(float(values.mean()), 4) if len(values) else None
-
-
-def mcnemar(first_only: int, second_only: int) -> dict[str, Any]:
-    """Exact McNemar test: a two-sided binomial test on the discordant pairs."""
-    from scipy.stats import binomtest  # scipy.stats costs a second at start-up; only reports need it
-
-    discordant = first_only + second_only
-    p = float(binomtest(second_only, discordant, 0.5).pvalue) if discordant else None
-    return {"first_only": first_only, "second_only": second_only, "n_discordant": discordant,
-            "p_value": None if p is None else round(p, 6)}
 
 
 def split_prompts(task: str) -> tuple[str, str]:
@@ -110,10 +107,12 @@ def task_classes(header: Mapping[str, Any], task: str) -> list[str]:
 
 # -- HTML ---------------------------------------------------------------------------------------
 
-def p_value(test: Mapping[str, Any] | None) -> str:
-    if not test or test.get("p_value") is None:
+def p_value(figure: Mapping[str, Any] | None) -> str:
+    """The Holm-adjusted p of a paired difference over speakers, or "n/a"."""
+    if not figure or figure.get("p_value") is None:
         return "n/a"
-    return f"{test['p_value']:.3g} ({test['first_only']}/{test['second_only']})"
+    adjusted = figure.get("p_adjusted")
+    return f"{adjusted:.3g}" if adjusted is not None else f"{figure['p_value']:.3g}"
 
 
 def share(value: float | None) -> str:
@@ -126,6 +125,5 @@ def section_html(title: str, note: str, headers: list[str], rows: list[list[obje
     return f"<h2>{esc(title)}</h2><p class=\"note\">{esc(note)}</p>" + table_html(headers, rows, left=left)
 
 
-__all__ = ["REAL_AUDIO", "Cell", "answered", "by_cell", "clusters", "indicator", "mcnemar", "p_value",
-           "paired", "pairs", "pct", "rate", "section_html", "share", "split_prompts", "task_classes",
-           "valid"]
+__all__ = ["REAL_AUDIO", "Cell", "adjust", "answered", "by_cell", "hits", "indicator", "p_value", "paired",
+           "pairs", "pct", "rate", "section_html", "share", "split_prompts", "task_classes", "valid"]

@@ -2,51 +2,37 @@
 
 For each cell and each label other than the one asked (sex accuracy by age band, accent accuracy by
 sex, ...): accuracy of committed answers and refusal rate per group, and the gap between the best
-and the worst group (max - min) with a bootstrap interval resampling speakers. A max-min gap is
-biased upwards in small samples (noise alone makes groups differ); read it with its n and interval.
+and the worst group (max - min) with a permutation test over speakers. A max-min gap is biased
+upwards in small samples (noise alone makes groups differ): the test, not the gap, says whether
+groups differ.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
-
 from voiceleak.report.aggregate import analysis
-from voiceleak.report.analyses.common import answered, by_cell, clusters, indicator, pct, section_html, valid
+from voiceleak.report.analyses.common import answered, by_cell, indicator, pct, rate, section_html, valid
 from voiceleak.report.html import section
-from voiceleak.scoring.bootstrap import DEFAULT_RESAMPLES, interval
+from voiceleak.scoring.stats import layout, speaker_units, spread_test
 from voiceleak.types import Outcome, SampleRecord
 
 
-def _gap_statistic(values: np.ndarray, masks: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
-    """max - min over groups of the weighted group means; NaN when a resample loses a group."""
-    def statistic(w: np.ndarray) -> np.ndarray:
-        totals = w @ masks.T  # (b x g)
-        hits = w @ (masks * values).T
-        with np.errstate(invalid="ignore", divide="ignore"):
-            means = np.where(totals > 0, hits / totals, np.nan)
-        return np.asarray(means.max(axis=1) - means.min(axis=1))
-
-    return statistic
-
-
-def group_gap(records: Sequence[SampleRecord], label: str, what: str,
-              resamples: int = DEFAULT_RESAMPLES) -> dict[str, Any] | None:
-    """Per-group rate of `what` and the max-min gap across groups, or None with fewer than two groups."""
+def group_gap(records: Sequence[SampleRecord], label: str, what: str) -> dict[str, Any] | None:
+    """Per-group rate of `what` (each speaker once) and the best-minus-worst gap with a permutation test
+    over speakers, or None with fewer than two groups."""
     members = [r for r in records if r.labels.get(label) is not None]
     groups = sorted({str(r.labels[label]) for r in members})
     if len(groups) < 2:
         return None
-    values = indicator(members, what)
-    masks = np.stack([np.array([r.labels[label] == g for r in members], dtype=np.float64) for g in groups])
-    per_group = {g: {"n": int(m.sum()), "rate": round(float((m * values).sum() / m.sum()), 4)}
-                 for g, m in zip(groups, masks, strict=True)}
-    gap = interval(_gap_statistic(values, masks), len(members), clusters(members), resamples).to_dict()
-    best = max(groups, key=lambda g: per_group[g]["rate"])
-    worst = min(groups, key=lambda g: per_group[g]["rate"])
-    return {"groups": per_group, "gap": gap, "best": best, "worst": worst}
+    per_group = {g: rate([r for r in members if str(r.labels[label]) == g], what) for g in groups}
+    grouped = layout(speaker_units(members), [str(r.labels[label]) for r in members])
+    test = spread_test(grouped.means(indicator(members, what)), grouped.group_stratum, len(groups))
+    values = {g: v["value"] for g, v in per_group.items() if v["value"] is not None}
+    best, worst = max(values, key=lambda g: values[g]), min(values, key=lambda g: values[g])
+    return {"groups": per_group, "gap": round(values[best] - values[worst], 4), "test": test,
+            "best": best, "worst": worst}
 
 
 @analysis("fairness")
@@ -72,15 +58,23 @@ def fairness_section(results: dict[str, Any]) -> str:
     for row in results.get("analyses", {}).get("fairness") or []:
         acc, ref = row.get("accuracy") or {}, row.get("refusal") or {}
         rows.append([row["model"], row["task"], row["transform"], row["label"], _groups(acc),
-                     pct(acc.get("gap")), _groups(ref), pct(ref.get("gap"))])
+                     _gap(acc), _groups(ref), _gap(ref)])
     return section_html(
         "Fairness: gaps between groups",
-        "Accuracy of committed answers and refusal rate per group of another label; gap = best minus worst "
-        "group with a 95% bootstrap interval over speakers (biased upwards in small groups: read it with n).",
+        "Accuracy of committed answers and refusal rate per group of another label, each speaker counting once, "
+        "with 95% intervals over speakers; gap = best minus worst group, with the p of a permutation test over "
+        "speakers (group labels shuffled across speakers): a gap alone is biased upwards in small groups.",
         ["model", "task", "transform", "by", "accuracy % per group (n)", "accuracy gap",
          "refusal % per group (n)", "refusal gap"], rows, left=5)
 
 
 def _groups(result: dict[str, Any]) -> str:
     groups = result.get("groups") or {}
-    return "; ".join(f"{g}: {v['rate'] * 100:.1f} ({v['n']})" for g, v in groups.items()) or "n/a"
+    return "; ".join(f"{g}: {pct(v)} (n {v['n']}, {v['n_units']} {v['unit']}s)" for g, v in groups.items()) or "n/a"
+
+
+def _gap(result: dict[str, Any]) -> str:
+    if result.get("gap") is None:
+        return "n/a"
+    p = (result.get("test") or {}).get("p_value")
+    return f"{result['gap'] * 100:.1f} (p {'n/a' if p is None else f'{p:.3g}'})"

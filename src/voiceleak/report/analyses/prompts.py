@@ -5,8 +5,8 @@ in `prompts=` (for example "attribute:accent" and "attribute:accent prompts=reas
 - Reasoning amplification: `reasoning` against every other prompt set present (usually `direct`).
 - Defense prompt effect: `hearsay-defense` against `hearsay-main` (HearSay's two settings).
 Each row gives accuracy and refusal rate on both sides over the paired clips, the paired
-difference (treatment minus control) with a bootstrap interval over speakers, and an exact McNemar
-test on the discordant pairs.
+difference (treatment minus control) over speakers (each speaker's mean paired difference is one
+observation) with its t interval and t test, Holm-adjusted across each table.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from voiceleak.report.aggregate import analysis
-from voiceleak.report.analyses.common import p_value, paired, pairs, pct, section_html, share, split_prompts
+from voiceleak.report.analyses.common import adjust, p_value, paired, pairs, pct, section_html, share, split_prompts
 from voiceleak.report.html import section
 from voiceleak.types import Outcome, SampleRecord
 
@@ -46,7 +46,7 @@ def prompt_comparisons(records: Sequence[SampleRecord], treatment: str,
                          "target": matched[0][0].target, "control": other, "treatment": treatment,
                          "n_pairs": len(matched), "accuracy": paired(matched, "correct"),
                          "refusal": paired(matched, Outcome.REFUSAL)})
-    return rows
+    return adjust(rows, ["accuracy", "refusal"])
 
 
 @analysis("reasoning_amplification")
@@ -65,19 +65,19 @@ def _rows(rows: Sequence[dict[str, Any]]) -> list[list[object]]:
         acc, ref = row["accuracy"], row["refusal"]
         out.append([row["model"], row["task"], row["transform"], f"{row['treatment']} vs {row['control']}",
                     row["n_pairs"], share(acc["first"]), share(acc["second"]),
-                    pct(acc["difference"], signed=True), p_value(acc["mcnemar"]),
+                    pct(acc["difference"], signed=True), p_value(acc["difference"]),
                     share(ref["first"]), share(ref["second"]),
-                    pct(ref["difference"], signed=True), p_value(ref["mcnemar"])])
+                    pct(ref["difference"], signed=True), p_value(ref["difference"])])
     return out
 
 
 _HEADERS = ["model", "task", "transform", "comparison", "pairs", "acc. control %", "acc. treatment %",
-            "acc. difference", "McNemar p", "refusal control %", "refusal treatment %", "refusal difference",
-            "McNemar p"]
+            "acc. difference", "p (Holm)", "refusal control %", "refusal treatment %", "refusal difference",
+            "p (Holm)"]
 _NOTE = ("Same clips, same model and transform; tasks differ only in the prompt set. Accuracy = correct "
-         "over valid replies (refusals count as not correct); differences are treatment minus control with a "
-         "95% bootstrap interval over speakers; exact McNemar p on discordant pairs "
-         "(control-only / treatment-only).")
+         "over valid replies (refusals count as not correct); differences are treatment minus control, "
+         "the mean over speakers of each speaker's paired difference, with a t interval and t test over speakers, "
+         "Holm-adjusted across the table (each interval at the level that agrees with its adjusted p).")
 
 
 @section("reasoning_amplification")

@@ -15,9 +15,9 @@ from typing import Any
 import numpy as np
 
 from voiceleak.report.aggregate import analysis
-from voiceleak.report.analyses.common import answered, by_cell, clusters, pct, section_html
+from voiceleak.report.analyses.common import answered, by_cell, pct, section_html
 from voiceleak.report.html import section
-from voiceleak.scoring.bootstrap import DEFAULT_RESAMPLES, interval, weighted_mean
+from voiceleak.scoring.metrics import rate
 from voiceleak.types import Outcome, SampleRecord
 
 
@@ -31,7 +31,7 @@ def per_repeat_accuracy(records: Sequence[SampleRecord]) -> dict[int, tuple[int,
     return out
 
 
-def majority_vote(records: Sequence[SampleRecord], resamples: int = DEFAULT_RESAMPLES) -> dict[str, Any]:
+def majority_vote(records: Sequence[SampleRecord]) -> dict[str, Any]:
     """Accuracy of the per-clip majority answer (ties and clips without answers counted, not scored)."""
     by_clip: dict[str, list[SampleRecord]] = defaultdict(list)
     for record in records:
@@ -50,9 +50,8 @@ def majority_vote(records: Sequence[SampleRecord], resamples: int = DEFAULT_RESA
         first = clip_records[0]
         if first.truth is not None:
             voted.append((first, ranked[0][0] == first.truth))
-    correct = np.array([ok for _, ok in voted], dtype=np.float64)
-    groups = clusters([r for r, _ in voted])
-    accuracy = interval(weighted_mean(correct), len(voted), groups, resamples).to_dict()
+    right = {id(r) for r, ok in voted if ok}
+    accuracy = rate([r for r, _ in voted], lambda r: id(r) in right)
     return {"n_clips": len(by_clip), "n_voted": len(voted), "n_ties": ties, "n_no_answer": empty,
             "accuracy": accuracy}
 
@@ -90,6 +89,6 @@ def repeats_section(results: dict[str, Any]) -> str:
         "Repeats",
         "Accuracy of committed answers in each repeat: mean and standard deviation across repeats. Majority "
         "vote per clip over its committed answers; ties give no vote and are counted, as are clips whose "
-        "repeats all declined; 95% bootstrap interval over speakers.",
+        "repeats all declined; 95% interval over speakers.",
         ["model", "task", "transform", "repeats", "mean acc. %", "sd (pts)", "majority-vote acc. %",
          "voted", "ties", "no answer"], rows)
