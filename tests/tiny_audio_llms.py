@@ -91,3 +91,41 @@ def build_audioflamingo3(folder: Path) -> Path:
     AudioFlamingo3Processor(feature_extractor=whisper_features(), tokenizer=tokenizer,
                             chat_template=template).save_pretrained(folder)
     return folder
+
+
+def build_granite_speech(folder: Path, adapter: bool = True) -> Path:
+    """IBM Granite Speech's layout (conformer encoder, Q-Former projector, Granite decoder), tiny, with
+    the LoRA adapter its config declares saved beside the weights (adapter=False leaves it out)."""
+    from peft import LoraConfig, get_peft_model
+    from transformers import GraniteSpeechConfig, GraniteSpeechForConditionalGeneration
+
+    tokenizer = word_tokenizer([*QWEN_SPECIALS, "<|audio|>"])
+    config = GraniteSpeechConfig(
+        encoder_config={"input_dim": 160, "num_layers": 1, "hidden_dim": 16, "num_heads": 2, "output_dim": 8,
+                        "context_size": 20, "max_pos_emb": 32, "conv_kernel_size": 3},
+        projector_config={"model_type": "blip_2_qformer", "hidden_size": 16, "num_hidden_layers": 1,
+                          "num_attention_heads": 2, "intermediate_size": 16, "encoder_hidden_size": 16,
+                          "cross_attention_frequency": 1},
+        text_config={"model_type": "granite", "vocab_size": len(tokenizer), "hidden_size": 32,
+                     "intermediate_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4,
+                     "num_key_value_heads": 2, "max_position_embeddings": 256},
+        audio_token_index=tokenizer.convert_tokens_to_ids("<|audio|>"), has_lora_adapter=True,
+    )
+    torch.manual_seed(0)
+    model = GraniteSpeechForConditionalGeneration(config)
+    spread_weights(model)
+    model.save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    if adapter:
+        lora = LoraConfig(r=2, lora_alpha=4, target_modules=["q_proj", "v_proj"])
+        get_peft_model(GraniteSpeechForConditionalGeneration(config), lora).save_pretrained(folder)
+    return folder
+
+
+def build_phi4_config_only(folder: Path) -> Path:
+    """Just the config of a Phi-4-multimodal checkpoint: the backend must refuse it before loading more."""
+    from transformers import Phi4MultimodalConfig
+
+    Phi4MultimodalConfig(hidden_size=32, intermediate_size=64, num_hidden_layers=1, num_attention_heads=4,
+                         num_key_value_heads=2, vocab_size=64).save_pretrained(folder)
+    return folder

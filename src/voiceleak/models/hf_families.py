@@ -9,6 +9,7 @@ family is one entry rather than a new backend.
 from __future__ import annotations
 
 import base64
+import importlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,6 +36,13 @@ class Family:
     #: so the record says so
     cut_to_window: bool = False
     processor_kwargs: Mapping[str, Any] = field(default_factory=dict)
+    #: (module, what it is for, extra that installs it): checked before anything loads, so a family
+    #: whose processor or adapter cannot work here is refused with the reason, never run degraded
+    requires: tuple[tuple[str, str, str], ...] = ()
+    #: the checkpoint's config says it carries a LoRA adapter (config.has_lora_adapter) that must load
+    needs_lora: bool = False
+    #: why the family is refused outright, if it is
+    unsupported: str | None = None
 
     def messages(self, request: Request, audio: Audio | None,
                  audio_token: str | None) -> list[dict[str, Any]]:
@@ -60,6 +68,53 @@ class Family:
         return {"type": "audio"}
 
 
+PHI4_UNSUPPORTED = (
+    "Phi-4-multimodal does not run correctly on transformers 5.x: AutoProcessor drops its chat template "
+    "(\"processor does not have a chat template\"), its speech LoRA lives in a subfolder (speech-lora) that "
+    "from_pretrained never loads, and batched answers change with the mix of clip lengths. Run it through "
+    "vLLM instead (vllm serve microsoft/Phi-4-multimodal-instruct --enable-lora --lora-modules "
+    "speech=<path>/speech-lora, then openai:speech base_url=...)")
+
+
+class UnsupportedFamilyError(RuntimeError):
+    """A family that cannot run correctly here: refused before anything is loaded."""
+
+
+class AdapterMissingError(RuntimeError):
+    """The checkpoint needs a LoRA adapter that did not load: the model would mishear."""
+
+
+def check_supported(family: Family) -> None:
+    """Refuse a family that cannot run correctly on this install, naming what is missing."""
+    if family.unsupported:
+        raise UnsupportedFamilyError(f"transformers family {family.name} is not supported: {family.unsupported}")
+    for module, purpose, extra in family.requires:
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            raise UnsupportedFamilyError(
+                f"transformers family {family.name} needs {module} for {purpose}, and it is not installed: "
+                f"pip install 'voiceleak[{extra}]'") from None
+        except Exception as exc:  # installed, but built for another torch (PyPI's CUDA builds on a CPU torch)
+            raise UnsupportedFamilyError(
+                f"transformers family {family.name} needs {module} for {purpose}, and it does not load here "
+                f"({type(exc).__name__}: {str(exc)[:160]}): PyPI's {module} wheels match PyPI's CUDA torch, "
+                "not a CPU-only torch build, so this family is unsupported on this install") from None
+
+
+def check_adapter(family: Family, config: Any, model: Any) -> None:
+    """A checkpoint that declares a LoRA adapter runs only with it loaded: transformers merely logs a
+    warning when peft is missing (Granite Speech), and the model then mishears every clip."""
+    if not getattr(config, "has_lora_adapter", family.needs_lora):
+        return
+    loaded = bool(getattr(model, "_hf_peft_config_loaded", False)) and bool(getattr(model, "peft_config", None))
+    if not loaded:
+        raise AdapterMissingError(
+            f"{family.name}: the checkpoint declares a LoRA adapter (has_lora_adapter) and it did not load "
+            "(is peft installed, and does the checkpoint hold adapter_config.json and adapter_model.safetensors?); "
+            "refusing to run a model that would mishear: pip install 'voiceleak[transformers]'")
+
+
 GENERIC = Family("generic", (), feature_keys=("input_features", "audio_input_features", "input_audio_embeds",
                                                 "audio_values"))
 
@@ -71,9 +126,14 @@ FAMILIES: tuple[Family, ...] = (
     Family("qwen3-omni", ("qwen3_omni_moe", "qwen3_omni_moe_thinker"),
            model_class="Qwen3OmniMoeThinkerForConditionalGeneration",
            processor_kwargs={"use_audio_in_video": False}),
-    Family("phi4-multimodal", ("phi4_multimodal",), feature_keys=("audio_input_features",)),
+    Family("phi4-multimodal", ("phi4_multimodal",), feature_keys=("audio_input_features",),
+           requires=(("torchvision", "its processor's image half", "phi4"),
+                     ("peft", "its speech LoRA", "transformers")),
+           unsupported=PHI4_UNSUPPORTED),
     Family("voxtral", ("voxtral",), tokenize_in_template=True),
-    Family("granite-speech", ("granite_speech",), audio_in_text=True),
+    Family("granite-speech", ("granite_speech",), audio_in_text=True, needs_lora=True,
+           requires=(("torchaudio", "its feature extractor (log-mel spectrogram)", "granite"),
+                     ("peft", "its LoRA adapter", "transformers"))),
     Family("gemma3n", ("gemma3n",)),
     Family("audioflamingo3", ("audioflamingo3",), model_class="AudioFlamingo3ForConditionalGeneration"),
 )
