@@ -63,7 +63,8 @@ class VoiceprintProbe:
             classifier.fit(features[train], y[train])
             return [str(p) for p in classifier.predict(features[test])]
 
-        folds = out_of_fold(labels, groups, fit_predict)
+        clips = [r.audio.content_hash() for r in requests if r.audio is not None]
+        folds = out_of_fold(labels, groups, fit_predict, clips)
         elapsed = (time.perf_counter() - start) / max(len(requests), 1)
         return [
             Response(r.id, predicted, error=folds.excluded.get(i), latency_s=elapsed,

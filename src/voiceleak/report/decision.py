@@ -31,7 +31,7 @@ import numpy as np
 
 from voiceleak.corpus.manifest import iter_manifest
 from voiceleak.models.text.transcript import extract
-from voiceleak.report.aggregate import analysis
+from voiceleak.report.aggregate import analysis, role
 from voiceleak.scoring.stats import adjust_family, group_gap, stratified
 from voiceleak.types import Clip, Outcome, SampleRecord
 
@@ -206,7 +206,12 @@ def adjust(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     tasks are tested at once, and a coin-flipping baseline must not read as a finding. Each interval
     is widened to the level at which it agrees with its adjusted test."""
     for part in ("audio", "text_only", "voice_effect"):
-        slots = [row[part] for row in rows if row.get(part)]
+        for row in rows:  # calibration runs keep their intervals; no p-value of theirs is a finding
+            if row.get(part) and role(row["model"]) == "calibration":
+                gap = {k: v for k, v in row[part]["gap"].to_dict().items() if k != "p_value"}
+                row[part]["gap"] = {**gap, "calibration": True}
+                row[part]["test"] = {"test": "none: calibration run", "p_value": None, "p_holm": None}
+        slots = [row[part] for row in rows if row.get(part) and role(row["model"]) != "calibration"]
         for slot, (estimate, p_adjusted) in zip(slots, adjust_family([s["gap"] for s in slots]), strict=True):
             slot["gap"] = estimate.to_dict()
             slot["test"] = {"test": "Welch t over voices", "p_value": slot["gap"].get("p_value"),

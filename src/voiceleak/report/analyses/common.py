@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from voiceleak.report.aggregate import role
 from voiceleak.report.console import pct
 from voiceleak.report.html import esc, table_html
 from voiceleak.scoring.metrics import rate as metric_rate
@@ -74,7 +75,17 @@ def paired(matched: Sequence[tuple[SampleRecord, SampleRecord]], what: str) -> d
 
 
 def adjust(rows: Sequence[dict[str, Any]], fields: Sequence[str]) -> list[dict[str, Any]]:
-    """Holm across the family (every row × field of one analysis); each interval at its agreeing level."""
+    """Holm across the family (every row × field of one analysis); each interval at its agreeing level.
+
+    Calibration runs (the stand-in baselines) keep their intervals but get no test: a p-value about a
+    coin-flipping baseline is not a finding, and they do not enlarge the family."""
+    for row in rows:
+        if role(str(row.get("model", ""))) != "calibration":
+            continue
+        for field in fields:
+            if row.get(field) and isinstance(row[field].get("difference"), Estimate):
+                figure = {k: v for k, v in row[field]["difference"].to_dict().items() if k != "p_value"}
+                row[field] = {**row[field], "difference": {**figure, "calibration": True}}
     slots = [(row, field) for row in rows for field in fields
              if row.get(field) and isinstance(row[field].get("difference"), Estimate)]
     adjusted = adjust_family([row[field]["difference"] for row, field in slots])
@@ -109,6 +120,8 @@ def task_classes(header: Mapping[str, Any], task: str) -> list[str]:
 
 def p_value(figure: Mapping[str, Any] | None) -> str:
     """The Holm-adjusted p of a paired difference over speakers, or "n/a"."""
+    if figure and figure.get("calibration"):
+        return "calibration run"
     if not figure or figure.get("p_value") is None:
         return "n/a"
     adjusted = figure.get("p_adjusted")
