@@ -32,7 +32,7 @@ from transformers import AutoConfig, AutoProcessor
 
 from voiceleak.audio import MODEL_RATE, resample
 from voiceleak.models.base import group_by_decoding, models
-from voiceleak.models.hf_families import GENERIC, Family, choose_family
+from voiceleak.models.hf_families import GENERIC, Family, check_adapter, check_supported, choose_family
 from voiceleak.spec import Spec, SpecError
 from voiceleak.types import Audio, Decoding, Request, Response
 
@@ -70,10 +70,12 @@ class TransformersModel:
             load_args["revision"] = spec.get("revision")
         self.config = AutoConfig.from_pretrained(self.checkpoint, **load_args)
         self.family: Family = choose_family(self.config.model_type, spec.get("family"))
+        check_supported(self.family)  # refused before anything loads, never run degraded
         self.processor = AutoProcessor.from_pretrained(self.checkpoint, **load_args)
         tokenizer = getattr(self.processor, "tokenizer", self.processor)
         tokenizer.padding_side = "left"  # batched generation: prompts end at the same column
         model = load_model(self.family, self.config, self.checkpoint, self.dtype, load_args)
+        check_adapter(self.family, self.config, model)  # a declared LoRA that did not load: refuse
         self.model = model.to(self.device).eval()
         self._lock = asyncio.Lock()
 

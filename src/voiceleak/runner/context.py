@@ -19,7 +19,7 @@ from voiceleak.audio import AudioError, load
 from voiceleak.cache import KeyValueCache
 from voiceleak.models.base import Model, SupervisedModel
 from voiceleak.runner.plan import WorkGroup
-from voiceleak.tasks.base import Task
+from voiceleak.tasks.base import Task, block_reason, score_response
 from voiceleak.transforms.base import Transform, TransformContext
 from voiceleak.types import Audio, Clip, Decoding, Outcome, Request, Response, SampleRecord, Score
 
@@ -145,7 +145,7 @@ class RunContext:
             to_store = []
             for i, response in zip(misses, fresh, strict=True):
                 out[i] = (response, False)
-                if response.ok:
+                if response.ok or block_reason(response):  # a block is an outcome: not asked again
                     payload = json.dumps({"text": response.text, "meta": dict(response.meta)}, default=str)
                     to_store.append((keys[i], payload.encode()))
             if cache is not None and to_store:
@@ -190,7 +190,7 @@ class RunContext:
             score = Score(Outcome.ERROR, truth=truth, detail=reason)
             response = Response(p.key, None, error=reason)
         else:
-            score = task.score(p.clip, p.request, response)
+            score = score_response(task, p.clip, p.request, response)
         request = p.request
         return SampleRecord(
             key=p.key, model=group.model, task=group.task, transform=group.transform, clip_id=p.clip.id,
