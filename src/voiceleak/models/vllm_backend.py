@@ -8,6 +8,16 @@ Requests go through `LLM.chat` with OpenAI-style content parts (the same `input_
 placeholder; no per-model prompt strings live here. One clip per prompt
 (`limit_mm_per_prompt={"audio": 1}`).
 
+Decoding parity: `LLM.chat` with explicit SamplingParams ignores the checkpoint's generation_config,
+while `vllm serve` and transformers apply it, so one checkpoint could decode three ways at temperature 0.
+Here the shared settings (temperature, top_p, max_tokens, seed) always win, and of the checkpoint's
+generation config the fields the shared settings do not cover (repetition_penalty, top_k, min_p) are
+kept and passed explicitly, as the other two paths apply them; both are recorded in the identity (the
+run header) under `decoding_from_checkpoint`.
+
+A batch that fails as a whole (one request vLLM cannot take) is retried one request at a time, so only
+the bad request becomes an error.
+
 vLLM is an optional, Linux + CUDA dependency: the module imports without it (so `voiceleak list
 models` and the message tests work) and building the model says how to install it.
 """
@@ -26,7 +36,27 @@ from voiceleak.models.http_common import AUDIO_PART_STYLES, chat_messages
 from voiceleak.spec import Spec, SpecError
 from voiceleak.types import Decoding, Request, Response
 
-INSTALL_HINT = "the vllm backend needs vLLM (Linux with a CUDA GPU): pip install 'voiceleak[vllm]'"
+INSTALL_HINT = ("the vllm backend needs vLLM (Linux with a CUDA GPU), in its own environment: vLLM pins its own "
+                "torch, so see the README's vLLM section (pip install 'voiceleak[vllm]' there)")
+#: generation-config fields the shared Decoding does not set: kept from the checkpoint, passed explicitly
+KEPT_FROM_CHECKPOINT = ("repetition_penalty", "top_k", "min_p")
+#: their values when they change nothing
+NEUTRAL = {"repetition_penalty": (None, 1.0), "top_k": (None, 0, -1), "min_p": (None, 0.0)}
+
+
+def checkpoint_decoding(llm: Any) -> dict[str, Any]:
+    """What of the checkpoint's generation_config is kept: the fields the shared settings leave open,
+    where they differ from neutral (vLLM's own reading of generation_config.json)."""
+    try:
+        defaults = llm.get_default_sampling_params()
+    except Exception:  # an engine without a generation config reader: nothing to keep
+        return {}
+    kept: dict[str, Any] = {}
+    for name in KEPT_FROM_CHECKPOINT:
+        value = getattr(defaults, name, None)
+        if value not in NEUTRAL[name]:
+            kept[name] = value
+    return kept
 
 
 def import_vllm() -> Any:
@@ -71,6 +101,7 @@ class VLLMModel:
             engine_args["dtype"] = spec.get("dtype")
         self._vllm = vllm
         self.llm = vllm.LLM(**engine_args)
+        self.from_checkpoint = checkpoint_decoding(self.llm)
         self._lock = asyncio.Lock()
 
     def identity(self) -> Mapping[str, Any]:
@@ -78,7 +109,7 @@ class VLLMModel:
         return {"name": self.name, "family": "vllm", "model": self.model_id,
                 "revision": getattr(config, "revision", None), "dtype": str(getattr(config, "dtype", "")),
                 "max_model_len": getattr(config, "max_model_len", None),
-                "vllm": importlib.metadata.version("vllm")}
+                "decoding_from_checkpoint": dict(self.from_checkpoint), "vllm": vllm_version()}
 
     async def generate(self, requests: Sequence[Request]) -> list[Response]:
         async with self._lock:
@@ -91,25 +122,50 @@ class VLLMModel:
         by_decoding = group_by_decoding(requests)
         out: dict[int, Response] = {}
         for decoding, indices in by_decoding.items():
-            batch = [requests[i] for i in indices]
-            start = time.perf_counter()
-            try:
-                outputs = self.llm.chat(vllm_conversations(batch, self.audio_style), self._sampling(decoding),
-                                        use_tqdm=False)
-            except Exception as exc:  # one bad batch is recorded per request, not raised
-                for i in indices:
-                    out[i] = Response(requests[i].id, None, error=f"{type(exc).__name__}: {exc}")
-                continue
-            latency = (time.perf_counter() - start) / len(batch)
-            for i, output in zip(indices, outputs, strict=True):
-                completion = output.outputs[0] if output.outputs else None
-                if completion is None:
-                    out[i] = Response(requests[i].id, None, error="vLLM returned no completion")
-                    continue
-                out[i] = Response(requests[i].id, completion.text.strip(), latency_s=latency,
-                                  meta={"finish_reason": completion.finish_reason})
+            out.update(self._chat(requests, indices, decoding))
         return [out[i] for i in range(len(requests))]
+
+    def _chat(self, requests: list[Request], indices: list[int], decoding: Decoding) -> dict[int, Response]:
+        """One chat() call for the batch; if it fails as a whole, each request alone, so one bad
+        request (an unreadable clip, a prompt over max_model_len) does not fail the other 63."""
+        batch = [requests[i] for i in indices]
+        start = time.perf_counter()
+        try:
+            outputs = self.llm.chat(vllm_conversations(batch, self.audio_style), self._sampling(decoding),
+                                    use_tqdm=False)
+        except Exception as exc:
+            if len(indices) > 1:
+                out: dict[int, Response] = {}
+                for i in indices:
+                    out.update(self._chat(requests, [i], decoding))
+                return out
+            return {indices[0]: Response(requests[indices[0]].id, None, error=f"{type(exc).__name__}: {exc}",
+                                         latency_s=time.perf_counter() - start)}
+        latency = (time.perf_counter() - start) / len(batch)
+        out = {}
+        for i, output in zip(indices, outputs, strict=True):
+            completion = output.outputs[0] if output.outputs else None
+            if completion is None:
+                out[i] = Response(requests[i].id, None, error="vLLM returned no completion")
+                continue
+            text = completion.text.strip()
+            meta = {"finish_reason": completion.finish_reason}
+            if completion.finish_reason == "length" and not text:
+                out[i] = Response(requests[i].id, None, latency_s=latency, meta=meta, error=(
+                    "empty reply: the token budget ran out before any answer text (finish_reason=length, "
+                    f"max_tokens={decoding.max_tokens})"))
+                continue
+            out[i] = Response(requests[i].id, text, latency_s=latency, meta=meta)
+        return out
 
     def _sampling(self, decoding: Decoding) -> Any:
         return self._vllm.SamplingParams(temperature=decoding.temperature, top_p=decoding.top_p,
-                                         max_tokens=decoding.max_tokens, seed=decoding.seed)
+                                         max_tokens=decoding.max_tokens, seed=decoding.seed,
+                                         **self.from_checkpoint)
+
+
+def vllm_version() -> str | None:
+    try:
+        return importlib.metadata.version("vllm")
+    except importlib.metadata.PackageNotFoundError:
+        return None
