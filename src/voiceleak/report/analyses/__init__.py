@@ -4,3 +4,4 @@
 from voiceleak.report.analyses import blind, fairness, judging, prompts, repeats
 
 __all__ = ["blind", "fairness", "judging", "prompts", "repeats"]
+from voiceleak.report.analyses import bystander  # noqa: F401  (bystander privacy)
