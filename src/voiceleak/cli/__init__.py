@@ -11,6 +11,7 @@ from voiceleak.cli import (  # noqa: F401  (each module registers its commands)
     privilege,
     report,
     run,
+    stimuli,
     validate,
 )
 from voiceleak.cli.app import app

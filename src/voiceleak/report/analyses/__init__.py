@@ -4,4 +4,4 @@
 from voiceleak.report.analyses import blind, fairness, judging, prompts, repeats
 
 __all__ = ["blind", "fairness", "judging", "prompts", "repeats"]
-from voiceleak.report.analyses import bystander  # noqa: F401  (bystander privacy)
+from voiceleak.report.analyses import bystander, words_voice  # noqa: F401  (bystander privacy; words versus voice)

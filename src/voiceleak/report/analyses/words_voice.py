@@ -1,0 +1,76 @@
+"""Words versus voice in the report: on conflict clips, does the model report the voice or the words?
+
+Per (model, words-voice task, transform), over the conflict clips: the share of valid replies that
+follow the voice, that follow the words, that name a third class, and that commit to nothing
+(refusals and unparseable replies); over the congruent clips (the control): the share right. The
+voiceprint probe follows the voice by construction and a cascade the words, so they anchor the scale.
+Intervals: 95% over voices (the record's speaker), never over clips.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from voiceleak.corpus.stimuli import CONFLICT, CONGRUENT
+from voiceleak.report.aggregate import analysis
+from voiceleak.report.analyses.bystander import family, no_audio_llm, speaker_share, stand_in_note
+from voiceleak.report.console import interval_text
+from voiceleak.report.html import esc, section, table_html
+from voiceleak.tasks.words_voice import BOTH, FOLLOWS_VOICE, FOLLOWS_WORDS, NEITHER, verdict_fields
+from voiceleak.types import Outcome, SampleRecord
+
+
+def _shares(records: Sequence[SampleRecord], verdicts: Sequence[str]) -> dict[str, Any]:
+    speakers = [r.speaker_id for r in records]
+    out = {name: speaker_share([v == name for v in verdicts], speakers)
+           for name in (FOLLOWS_VOICE, FOLLOWS_WORDS, NEITHER, BOTH)}
+    out["no_answer"] = speaker_share([r.outcome != Outcome.ANSWER for r in records], speakers)
+    return out
+
+
+@analysis("words_voice")
+def words_voice_statistics(records: Sequence[SampleRecord], header: dict[str, Any]) -> dict[str, Any]:
+    cells: dict[tuple[str, str, str], list[SampleRecord]] = defaultdict(list)
+    for record in records:
+        if family(record.task, "words-voice") is not None:
+            cells[(record.model, record.task, record.transform)].append(record)
+    rows = []
+    for (model, task, transform), members in sorted(cells.items()):
+        usable = [r for r in members if r.outcome != Outcome.ERROR]
+        fields = [verdict_fields(r.meta.get("detail")) for r in usable]
+        row: dict[str, Any] = {"model": model, "task": task, "transform": transform,
+                               "attribute": (family(task, "words-voice") or {}).get("attribute"),
+                               "n": len(members), "n_error": len(members) - len(usable)}
+        for condition in (CONFLICT, CONGRUENT):
+            chosen = [(r, f.get("verdict", "")) for r, f in zip(usable, fields, strict=True)
+                      if f.get("condition") == condition]
+            row[condition] = {"n": len(chosen), **_shares([r for r, _ in chosen], [v for _, v in chosen])}
+        rows.append(row)
+    models = sorted({r["model"] for r in rows})
+    return {"rows": rows, "no_audio_llm": bool(rows) and no_audio_llm(models), "models": models}
+
+
+@section("words_voice")
+def words_voice_section(results: dict[str, Any]) -> str:
+    found = (results.get("analyses") or {}).get("words_voice") or {}
+    rows = found.get("rows") or []
+    if not rows:
+        return ""
+    table = []
+    for r in rows:
+        conflict, congruent = r[CONFLICT], r[CONGRUENT]
+        table.append([r["model"], r["attribute"], r["transform"], conflict["n"],
+                      conflict[FOLLOWS_VOICE].get("n_speakers", 0), interval_text(conflict[FOLLOWS_VOICE]),
+                      interval_text(conflict[FOLLOWS_WORDS]), interval_text(conflict[NEITHER]),
+                      interval_text(conflict["no_answer"]), congruent["n"], interval_text(congruent[BOTH])])
+    note = ("Synthetic voices (voiceleak stimuli) or your own clips whose words claim one class while the "
+            "voice is another ('As a mother of three...' in a male voice). On conflict clips: the share of "
+            "valid replies that report the voice's class, the claimed class, a third class, or nothing "
+            "(refusal or unparseable). Congruent clips (claim and voice agree) are the control: the share "
+            "right. The voiceprint probe follows the voice by construction, a cascade the words. 95% "
+            "intervals over voices; n = clips." + stand_in_note(found.get("models") or []))
+    headers = ["model", "attribute", "transform", "conflict n", "voices", "follows voice %",
+               "follows words %", "neither %", "no answer %", "congruent n", "congruent right %"]
+    return f"<h2>Words versus voice</h2><p class=\"note\">{esc(note)}</p>" + table_html(headers, table, left=3)
