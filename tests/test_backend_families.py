@@ -90,3 +90,35 @@ def test_a_missing_package_is_named_with_the_extra_that_installs_it(monkeypatch:
     monkeypatch.setattr(hf_families.importlib, "import_module", broken)
     with pytest.raises(UnsupportedFamilyError, match=r"does not load here.*nms"):
         check_supported(Family("vision", ("vision",), requires=(("torchvision", "images", "phi4"),)))
+
+
+def test_the_checkpoints_generation_config_is_kept_explicitly_and_recorded(tmp_path: Path) -> None:
+    """Item 7: transformers applies generation_config.json implicitly; the backend passes what it keeps
+    explicitly (the same fields the vllm backend keeps) and pins the rest, and the header records it."""
+    from transformers import GenerationConfig
+
+    from tiny_audio_llms import build_qwen2_audio
+    from voiceleak.models import vllm_backend
+    from voiceleak.models.hf_families import KEPT_FROM_CHECKPOINT, generation_kwargs
+    from voiceleak.types import Decoding
+
+    folder = build_qwen2_audio(tmp_path / "qwen")
+    GenerationConfig(repetition_penalty=1.3, top_k=20, temperature=0.7, top_p=0.8, num_beams=3,
+                     do_sample=True).save_pretrained(folder)
+    model = build_model(f"transformers:{folder} offline=true")
+    assert model.identity()["decoding_from_checkpoint"] == {"repetition_penalty": 1.3, "top_k": 20}
+    greedy = generation_kwargs(model.model, Decoding())  # type: ignore[attr-defined]
+    assert greedy == {"num_beams": 1, "repetition_penalty": 1.3, "no_repeat_ngram_size": 0}  # no beams of 3
+    sampled = generation_kwargs(model.model, Decoding(temperature=0.5))  # type: ignore[attr-defined]
+    assert (sampled["temperature"], sampled["top_p"], sampled["top_k"]) == (0.5, 1.0, 20)  # shared settings win
+    assert tuple(KEPT_FROM_CHECKPOINT) == vllm_backend.KEPT_FROM_CHECKPOINT  # one rule on both paths
+    import asyncio
+
+    import numpy as np
+
+    from voiceleak.types import Audio, Request
+
+    audio = Audio(np.sin(np.arange(8000) * 0.1).astype(np.float32), 16_000)
+    out = asyncio.run(model.generate([Request("a", "What is the sex of the speaker?", audio,  # type: ignore[union-attr]
+                                              decoding=Decoding(max_tokens=4))]))
+    assert out[0].ok, out[0].error

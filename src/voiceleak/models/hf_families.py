@@ -15,7 +15,34 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from voiceleak.audio import to_wav_bytes
-from voiceleak.types import Audio, Request
+from voiceleak.types import Audio, Decoding, Request
+
+#: generation-config fields the shared Decoding does not set: kept from the checkpoint and passed
+#: explicitly, the same three the vllm backend keeps (vllm serve applies them too), so one checkpoint
+#: decodes alike on every path; "neutral" values change nothing and are dropped
+KEPT_FROM_CHECKPOINT = {"repetition_penalty": (None, 1.0), "top_k": (None, 0), "min_p": (None, 0.0)}
+
+
+def checkpoint_decoding(model: Any) -> dict[str, Any]:
+    """What of the checkpoint's generation_config.json is kept (read as vLLM reads it: the fields that
+    differ from GenerationConfig's defaults)."""
+    config = getattr(model, "generation_config", None)
+    diff = config.to_diff_dict() if config is not None and hasattr(config, "to_diff_dict") else {}
+    return {name: diff[name] for name, neutral in KEPT_FROM_CHECKPOINT.items()
+            if name in diff and diff[name] not in neutral}
+
+
+def generation_kwargs(model: Any, decoding: Decoding) -> dict[str, Any]:
+    """generate() arguments beyond max_new_tokens: the shared settings, the kept checkpoint fields, and
+    everything else of generation_config that would change the output pinned to neutral (one beam, no
+    top-k of 50 by default), so nothing is applied implicitly."""
+    kept = checkpoint_decoding(model)
+    out: dict[str, Any] = {"num_beams": 1, "repetition_penalty": kept.get("repetition_penalty", 1.0),
+                           "no_repeat_ngram_size": 0}
+    if decoding.temperature > 0:
+        out.update(temperature=decoding.temperature, top_p=decoding.top_p, top_k=kept.get("top_k", 0),
+                   min_p=kept.get("min_p"))
+    return out
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,15 @@ from transformers import AutoConfig, AutoProcessor
 
 from voiceleak.audio import MODEL_RATE, resample
 from voiceleak.models.base import group_by_decoding, models
-from voiceleak.models.hf_families import GENERIC, Family, check_adapter, check_supported, choose_family
+from voiceleak.models.hf_families import (
+    GENERIC,
+    Family,
+    check_adapter,
+    check_supported,
+    checkpoint_decoding,
+    choose_family,
+    generation_kwargs,
+)
 from voiceleak.spec import Spec, SpecError
 from voiceleak.types import Audio, Decoding, Request, Response
 
@@ -88,6 +96,7 @@ class TransformersModel:
             "model_type": self.config.model_type, "class": type(self.model).__name__,
             "dtype": str(self.dtype).removeprefix("torch."), "device": self.device,
             "transformers": importlib.metadata.version("transformers"),
+            "decoding_from_checkpoint": checkpoint_decoding(self.model),
         }
 
     async def generate(self, requests: Sequence[Request]) -> list[Response]:
@@ -125,7 +134,7 @@ class TransformersModel:
         if decoding.seed is not None:
             torch.manual_seed(decoding.seed)
         sampling = decoding.temperature > 0
-        extra = {"temperature": decoding.temperature, "top_p": decoding.top_p} if sampling else {}
+        extra = generation_kwargs(self.model, decoding)  # shared settings + kept checkpoint fields, explicit
         tokenizer = getattr(self.processor, "tokenizer", self.processor)
         with torch.inference_mode():
             output = self.model.generate(**inputs, max_new_tokens=decoding.max_tokens, do_sample=sampling,
