@@ -1,6 +1,8 @@
 """The attribute taxonomy: what can be asked about a speaker, its classes, synonyms and number bins.
 
-Loaded from `data/attributes.yaml`; a user extends it with their own YAML of the same shape.
+Loaded from `data/attributes.yaml`, with the synonyms in other languages from `data/attributes_i18n.yaml`
+(see `Translations`); a user extends it with their own YAML of the same shape (an attribute there may
+carry its own `translations:` block, shaped like one attribute of the i18n file).
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ import difflib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,19 @@ class UnknownAttributeError(KeyError):
 
 
 @dataclass(frozen=True)
+class Translations:
+    """An attribute's words in other languages (zh, es, fr, de, ...), each mapping keyed by language."""
+
+    classes: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)  # lang -> class -> words
+    heads: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # lang -> the attribute's own nouns
+    spans: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # lang -> words naming several classes
+
+    def words(self, label: str) -> tuple[str, ...]:
+        """Every word for `label`, all languages together."""
+        return tuple(w for by_label in self.classes.values() for w in by_label.get(label, ()))
+
+
+@dataclass(frozen=True)
 class Attribute:
     name: str
     description: str
@@ -33,6 +48,7 @@ class Attribute:
     aliases: tuple[str, ...] = ()
     sensitive: bool = True
     open_set: bool = False
+    translations: Translations = field(default_factory=Translations)
 
     @property
     def chance(self) -> float | None:
@@ -56,17 +72,39 @@ class Attribute:
         text = raw.strip()
         if self.open_set:
             return text or None
-        lowered = _norm(text)
-        for label in self.classes:
-            if _norm(label) == lowered:
-                return label
-        for label, words in self.synonyms.items():
-            if lowered in {_norm(w) for w in words}:
-                return label
+        label = self._lookup.get(_norm(text))
+        if label is not None:
+            return label
         number = _as_number(text)
         if number is not None:
             return self.bin_number(number)
         return None
+
+
+    @cached_property
+    def fingerprint(self) -> tuple[Any, ...]:
+        """Everything the answer parser reads, hashable: its compiled tables are cached on it."""
+        t = self.translations
+        return (self.name, self.classes, self.bins, self.aliases,
+                tuple(sorted((k, tuple(v)) for k, v in self.synonyms.items())),
+                tuple(sorted((lang, tuple(sorted((k, tuple(v)) for k, v in by.items())))
+                             for lang, by in t.classes.items())),
+                tuple(sorted((k, tuple(v)) for k, v in t.heads.items())),
+                tuple(sorted((k, tuple(v)) for k, v in t.spans.items())))
+
+    @cached_property
+    def _lookup(self) -> dict[str, str]:
+        """Normalised class name, synonym or translation -> class (class names first, then synonyms)."""
+        out: dict[str, str] = {}
+        for label in self.classes:
+            out.setdefault(_norm(label), label)
+        for label, words in self.synonyms.items():
+            for word in words:
+                out.setdefault(_norm(word), label)
+        for label in self.classes:
+            for word in self.translations.words(label):
+                out.setdefault(_norm(word), label)
+        return out
 
 
 def _norm(text: str) -> str:
@@ -111,8 +149,24 @@ class Taxonomy:
         return Taxonomy([*self._by_name.values(), *_parse(yaml.safe_load(path.read_text()))])
 
 
-def _parse(document: Mapping[str, Any]) -> list[Attribute]:
+def _translations(spec: Mapping[str, Any] | None) -> Translations:
+    spec = spec or {}
+
+    def words(value: Any) -> tuple[str, ...]:
+        return tuple(str(w) for w in (value or ()))
+
+    classes: dict[str, dict[str, tuple[str, ...]]] = {}
+    for label, by_language in (spec.get("classes") or {}).items():
+        for language, phrases in (by_language or {}).items():
+            classes.setdefault(str(language), {})[str(label)] = words(phrases)
+    return Translations(classes=classes,
+                        heads={str(k): words(v) for k, v in (spec.get("heads") or {}).items()},
+                        spans={str(k): words(v) for k, v in (spec.get("spans") or {}).items()})
+
+
+def _parse(document: Mapping[str, Any], i18n: Mapping[str, Any] | None = None) -> list[Attribute]:
     out = []
+    shipped = (i18n or {}).get("attributes") or {}
     for name, spec in (document.get("attributes") or {}).items():
         out.append(Attribute(
             name=name,
@@ -124,6 +178,7 @@ def _parse(document: Mapping[str, Any]) -> list[Attribute]:
             aliases=tuple(spec.get("aliases", [])),
             sensitive=bool(spec.get("sensitive", True)),
             open_set=bool(spec.get("open_set", False)),
+            translations=_translations(spec.get("translations") or shipped.get(name)),
         ))
     return out
 
@@ -131,5 +186,7 @@ def _parse(document: Mapping[str, Any]) -> list[Attribute]:
 @cache
 def taxonomy() -> Taxonomy:
     """The shipped taxonomy."""
-    text = resources.files("voiceleak.data").joinpath("attributes.yaml").read_text(encoding="utf-8")
-    return Taxonomy(_parse(yaml.safe_load(text)))
+    data = resources.files("voiceleak.data")
+    text = data.joinpath("attributes.yaml").read_text(encoding="utf-8")
+    i18n = data.joinpath("attributes_i18n.yaml").read_text(encoding="utf-8")
+    return Taxonomy(_parse(yaml.safe_load(text), yaml.safe_load(i18n)))
