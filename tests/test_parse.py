@@ -147,6 +147,64 @@ CLOSED = [
     # empty and meaningless
     ("sex", "   ", U, None),
     ("sex", "Hmm.", U, None),
+    # a description of the voice is not an answer, unless the reply also commits explicitly
+    ("income", "the pitch is low", U, None),
+    ("income", "The pitch is low.", U, None),
+    ("income", "The voice is high and the tone is rich.", U, None),
+    ("weight", "a thin voice", U, None),
+    ("weight", "The voice is thin.", U, None),
+    ("weight", "heavy breathing", U, None),
+    ("weight", "His breathing is heavy.", U, None),
+    ("health_status", "a slight cough", U, None),
+    ("health_status", "A slight cough; otherwise the voice is fine.", U, None),
+    ("social_stratum", "An elite-sounding voice.", U, None),
+    ("income", "The pitch is low.\nAnswer: Low income", A, "Low"),
+    ("weight", "The voice is thin, but the BMI category is likely Normal.", A, "Normal"),
+    ("health_status", "The speaker is well.", A, "healthy"),
+    # a span across classes is no one class
+    ("income", "low to middle income", U, None),
+    ("income", "Low-to-middle income.", U, None),
+    ("income", "The speaker is probably low to middle income.", U, None),
+    ("social_stratum", "between middle and upper class", U, None),
+    ("social_stratum", "Middle to upper class", U, None),
+    ("social_stratum", "lower or middle class", U, None),
+    ("weight", "normal to overweight", U, None),
+    ("age", "thirties to forties", U, None),
+    ("accent", "East or South Asian", U, None),
+    ("social_stratum", "upper-middle class", A, "Middle_Class"),  # one class with a qualifier, not a span
+    ("income", "low to middle income.\nFinal answer: Middle", A, "Middle"),
+    # quoted and reported speech is not the answer; pronouns never decide sex
+    ("sex", "she said hello", U, None),
+    ("sex", "She sounds tired.", U, None),
+    ("sex", "His voice is calm.", U, None),
+    ("sex", "She", U, None),
+    ("sex", 'The speaker says "my wife and I"', U, None),
+    ("sex", 'The speaker says "I am a woman who loves cats".', U, None),
+    ("sex", "He said the woman left early.", U, None),
+    ("sex", 'In the clip someone says "the man is here", nothing more.', U, None),
+    ("sex", "The speaker is female.", A, "Female"),
+    ("sex", 'The speaker says "good morning"; the voice is clearly a man\'s.', A, "Male"),
+    # an age with an error margin counts only when the whole interval stays in one bin
+    ("age", "35, give or take 10 years", U, None),
+    ("age", "I'd say 35 years old, plus or minus 10.", U, None),
+    ("age", "32 ± 5 years", U, None),
+    ("age", "About 38, give or take a few years.", U, None),
+    ("age", "Probably 35. Give or take 10 years.", U, None),  # the margin's centre is elsewhere
+    ("age", "Probably 35. Give or take a few years.", U, None),
+    ("age", "35±5", A, "30-40"),
+    ("age", "35 (+/- 5)", A, "30-40"),
+    ("age", "around 35", A, "30-40"),
+    ("age", "45, give or take 3 years", A, "40-50"),
+    ("age", "Around 35, give or take a few years.", A, "30-40"),  # "a few": up to five
+    ("age", "40+", U, None),  # a bound
+    # the language spoken is not an accent
+    ("accent", "The speaker speaks French", U, None),
+    ("accent", "The speaker is speaking in Spanish.", U, None),
+    ("accent", "The speaker speaks fluent Russian.", U, None),
+    ("accent", "Language: German", U, None),
+    ("accent", "The speaker speaks French with a Russian accent.", A, "Slavic"),
+    ("accent", "French", A, "Romance"),
+    ("language", "The speaker speaks French.", A, "fr"),
 ]
 
 LETTERED = [

@@ -8,32 +8,55 @@ from __future__ import annotations
 import itertools
 import json
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from voiceleak.attributes import Attribute
+from voiceleak.scoring import phrases_i18n as i18n
+from voiceleak.scoring.lexicon import BLOCK, SPAN, Row, head_words, is_cjk, lexicon
 
 #: words too common to count as a class in running text ("a low voice" is not Low income,
 #: "as well" is not healthy); they count as the whole answer, after a head word, or as the
-#: complement that ends a clause ("the income is likely Low.")
+#: complement that ends a clause ("the income is likely Low."), never about the voice itself
+#: ("the pitch is low", "the voice is thin")
 COMMON_WORDS = frozenset({"well", "fine", "poorly", "heavy", "thin", "low", "high", "middle", "medium",
                           "moderate", "normal", "real", "genuine", "elite", "poor", "rich", "average",
-                          "recorded", "natural", "fake"})
-NEGATORS = frozenset({"not", "no", "never", "neither", "nor", "without", "non", "hardly", "nothing"})
+                          "recorded", "natural", "fake", "正常", "良好"})
+NEGATORS = frozenset({"not", "no", "never", "neither", "nor", "without", "non", "hardly", "nothing"}) | i18n.NEGATORS
 #: contrast words that negate only what follows them closely ("female rather than male")
-NEAR_NEGATORS = frozenset({"than", "instead", "unlike", "versus", "vs", "opposed", "except", "excluding"})
+NEAR_NEGATORS = frozenset({"than", "instead", "unlike", "versus", "vs", "opposed", "except",
+                           "excluding"}) | i18n.NEAR_NEGATORS
 _NOT_NEGATION = re.compile(r"\b(?:no doubt|without (?:a )?doubt|not only|not just|no question|"
-                           r"there's no denying|not surprisingly|no wonder)\b", re.IGNORECASE)
+                           r"there's no denying|not surprisingly|no wonder|sin duda|no solo|no sólo|"
+                           r"sans doute|non seulement|pas seulement|ohne zweifel|nicht nur)\b", re.IGNORECASE)
 _COMMIT = re.compile(
     r"\b(?:sounds?|sounding|seems?|appears?|likely|probably|probable|possibly|perhaps|maybe|might|guess|"
     r"would say|i'd say|lean(?:s|ing)?|suggests?|indicates?|think|believe|estimate|consistent with|"
-    r"typical of (?:a|an) |speaker is|speaker's|this is (?:a|an)|it's (?:a|an)|it is (?:a|an))\b",
-    re.IGNORECASE)
+    r"typical of (?:a|an) |speaker is|speaker's|this is (?:a|an)|it's (?:a|an)|it is (?:a|an))\b|"
+    + i18n.COMMIT, re.IGNORECASE)
+_COMMIT_CJK = re.compile(i18n.COMMIT_CJK)
 _CONJUNCTION = re.compile(r"\b(?:but|however|though|although|whereas|nevertheless|nonetheless|that said|"
-                          r"even so|yet)\b", re.IGNORECASE)
-_SUBORDINATE = re.compile(r"^\W*(?:although|though|while|whilst|even though|even if|if)\b", re.IGNORECASE)
+                          r"even so|yet)\b|" + i18n.CONJUNCTIONS, re.IGNORECASE)
+_SUBORDINATE = re.compile(r"^\W*(?:(?:although|though|while|whilst|even though|even if|if|"
+                          rf"{i18n.SUBORDINATE})(?:\b|(?<=[\u4e00-\u9fff])))", re.IGNORECASE)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+|;\s*")
+_ACOUSTIC = re.compile(i18n.ACOUSTIC, re.IGNORECASE)
+_ENDS = re.compile(r"(?:\b(?:is|be|as|seems?|appears?|likely|probably|was|are|category|level|class|"
+                   rf"{i18n.ENDS_CLAUSE})|:|是|为|為|属于|屬於|算)\s*$", re.IGNORECASE)
+_TAIL = re.compile(r"[\s.!,\"')]*")
+#: "low to middle", "middle or upper class", "between X and Y": a span across classes
+_RANGE_LINK = re.compile(r"\s*(?:-\s*)?(?:to|through|till|until|into|hasta|a|à|jusqu'à|bis|到|至)(?:\s*-)?\s*|"
+                         r"\s+-\s+|\s*~\s*", re.IGNORECASE)
+_CHOICE_LINK = re.compile(r"\s*,?\s*(?:or|and|o|y|e|u|ou|et|oder|und|或者|或|和|与|與|还是|還是)\s*|\s*/\s*",
+                          re.IGNORECASE)
+_BETWEEN = re.compile(r"(?:\b(?:between|entre|zwischen)|介于|介於|在)\s*$", re.IGNORECASE)
+_QUOTE = re.compile(r'"([^"\n]*)"')
+_SAID = r'\s*[:,]?\s*(?:"[^"]*"?|(?:that\s+|que\s+|dass\s+)?[^,;.!?\n"]*)'
+_REPORTED = re.compile(i18n.SPEECH_VERB + _SAID, re.IGNORECASE)
+_REPORTED_CJK = re.compile(i18n.SPEECH_VERB_CJK + _SAID)
+_WORDS = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 
 
 @dataclass(frozen=True)
@@ -44,10 +67,14 @@ class Mention:
     negated: bool
     qualifies_head: bool  # "French accent": the class qualifies the attribute's own noun
     committed: bool  # the clause asserts something about the speaker ("sounds", "likely", ...)
+    span: tuple[str, ...] = ()  # a span across these classes ("low to middle income"): no one class
 
 
 def clean(text: str) -> str:
-    """Markdown and typography away, line breaks kept (they delimit final answers)."""
+    """Markdown and typography away, line breaks kept (they delimit final answers); full-width and CJK
+    punctuation become ASCII, full-width letters and digits plain ones (NFKC)."""
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text.translate(i18n.PUNCTUATION))
     text = text.replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"').replace("\u201d", '"')
     text = re.sub(r"[\u2013\u2014\u2212]", "-", text)
     text = re.sub(r"```(?:json|text)?", "\n", text)
@@ -80,6 +107,20 @@ def clauses(text: str) -> list[str]:
     return [c.strip() for c in out if c.strip(" ,.")]
 
 
+def unreported(text: str) -> str:
+    """The reply without reported speech: what follows a speech verb ("she said ...", 'says "my wife
+    and I"', "dijo que ...", "她说：...") and any quotation of three words or more. What the speaker
+    or someone else says is not the model's answer."""
+    cjk = not text.isascii()
+    if '"' not in text and not _REPORTED.search(text) and not (cjk and _REPORTED_CJK.search(text)):
+        return text
+    text = _REPORTED.sub(" … ", text)
+    if cjk:
+        text = _REPORTED_CJK.sub(" … ", text)
+    return _QUOTE.sub(lambda m: " … " if len(m.group(1).split()) >= 3 or (len(m.group(1)) >= 8 and
+                      is_cjk(m.group(1))) else m.group(0), text)
+
+
 def _split_keep(text: str, pattern: re.Pattern[str]) -> list[str]:
     starts = [0, *(m.start() for m in pattern.finditer(text)), len(text)]
     return [text[a:b] for a, b in itertools.pairwise(starts)]
@@ -90,85 +131,88 @@ def is_question(clause: str) -> bool:
     return clause.rstrip().endswith("?")
 
 
-def head_words(attribute: Attribute) -> tuple[str, ...]:
-    words = {attribute.name, *attribute.aliases, *(["gender"] if attribute.name == "sex" else [])}
-    return tuple(sorted({w.lower().replace("_", " ") for w in words}, key=len, reverse=True))
+def mentions(clause: str, attribute: Attribute, choices: Sequence[str] = (),
+             langs: frozenset[str] | None = None) -> list[Mention]:
+    """Class mentions in one clause, longest phrase first where they overlap, in order of position.
 
-
-def _phrase_pattern(phrase: str) -> str:
-    words = [re.escape(w) for w in re.split(r"[\s_\-]+", phrase.strip()) if w]
-    plural = "s?" if words and words[-1].isalpha() and len(words[-1]) > 3 else ""
-    return r"(?<![\w'\-])" + r"[\s_\-]+".join(words) + plural + r"(?!\w)"
-
-
-_TABLES: dict[tuple[Any, ...], list[tuple[str, str, re.Pattern[str]]]] = {}
-
-
-def phrase_table(attribute: Attribute, choices: Sequence[str]) -> list[tuple[str, str, re.Pattern[str]]]:
-    """(label, phrase, compiled pattern) for every label and synonym that may appear in running text."""
-    classes = tuple(choices) or attribute.classes
-    cache_key = (attribute.name, classes, tuple(sorted((k, tuple(v)) for k, v in attribute.synonyms.items())))
-    if cache_key not in _TABLES:
-        if len(_TABLES) > 1024:  # ad-hoc attributes (decision options) must not grow it forever
-            _TABLES.clear()
-        rows = []
-        for label in classes:
-            phrases = {label, *(attribute.synonyms.get(label, ()) if not choices else ())}
-            for phrase in phrases:
-                if len(key(phrase)) <= 2 or (attribute.bins and re.fullmatch(r"[\d\s\-.]+", phrase)):
-                    continue  # letters, ISO codes and numeric bins: exact answers and number rules only
-                rows.append((label, phrase, re.compile(_phrase_pattern(phrase), re.IGNORECASE)))
-        _TABLES[cache_key] = rows
-    return _TABLES[cache_key]
-
-
-def mentions(clause: str, attribute: Attribute, choices: Sequence[str] = ()) -> list[Mention]:
-    """Class mentions in one clause, longest phrase first where they overlap, in order of position."""
-    found: list[tuple[int, int, str, str]] = []
-    for label, phrase, pattern in phrase_table(attribute, choices):
-        found.extend((m.start(), m.end(), label, phrase) for m in pattern.finditer(clause))
+    `langs`: the languages the reply is written in besides English (None: all, see `lexicon.languages`).
+    """
+    lex = lexicon(attribute, choices, langs)
+    lowered = clause.lower()
+    found: list[tuple[int, int, Row]] = []
+    for row in lex.rows:
+        if row.probe in lowered:
+            found.extend((m.start(), m.end(), row) for m in row.pattern.finditer(clause))
     found.sort(key=lambda f: (-(f[1] - f[0]), f[0]))
-    kept: list[tuple[int, int, str, str]] = []
+    kept: list[tuple[int, int, Row]] = []
     for item in found:
         if all(item[1] <= k[0] or item[0] >= k[1] for k in kept):
             kept.append(item)
-    heads = head_words(attribute)
     asserts = committed(clause)
+    acoustic = bool(_ACOUSTIC.search(clause))
     out = []
-    for start, end, label, phrase in sorted(kept):
-        qualifies = _qualifies(clause, end, heads)
-        if key(phrase) in COMMON_WORDS and not (qualifies or _ends_clause(clause, start, end)):
+    kept = sorted((k for k in kept if k[2].label != BLOCK), key=lambda k: k[0])
+    for start, end, rows in _spans(clause, kept):
+        if len(rows) > 1 or rows[0].label == SPAN:
+            labels = tuple(dict.fromkeys(r.label for r in rows if r.label != SPAN))
+            out.append(Mention(SPAN + clause[start:end], start, end, negated(clause, start), False, asserts,
+                               labels or (SPAN,)))
             continue
-        out.append(Mention(label, start, end, negated(clause, start), qualifies, asserts))
+        row = rows[0]
+        if row.stem:
+            continue
+        qualifies = bool(lex.head_after.match(clause, end) or lex.head_before.search(clause, 0, start))
+        if row.common and (not (qualifies or _ends_clause(clause, start, end)) or (acoustic and not qualifies)):
+            continue  # "a low voice", "the pitch is low": a description, not an answer
+        if lex.accent_like and not qualifies and i18n.LANGUAGE_SPOKEN.search(clause, max(0, start - 40), start):
+            continue  # "speaks French": the language of the utterance, not an accent
+        out.append(Mention(row.label, start, end, negated(clause, start), qualifies, asserts))
     return out
 
 
-def _qualifies(clause: str, end: int, heads: Sequence[str]) -> bool:
-    after = clause[end:end + 40].lower()
-    return any(re.match(rf"\s*-?\s*(?:sounding\s+)?{re.escape(h)}\b", after) for h in heads)
+def _spans(clause: str, kept: Sequence[tuple[int, int, Row]]) -> list[tuple[int, int, list[Row]]]:
+    """Mentions in order, two of different classes joined into one span when a range ("low to middle",
+    "bajos a medios") or, with a stem or after "between", a choice ("middle or upper class") links them."""
+    out: list[tuple[int, int, list[Row]]] = []
+    index = 0
+    while index < len(kept):
+        start, end, row = kept[index]
+        if index + 1 < len(kept):
+            start2, end2, row2 = kept[index + 1]
+            between = clause[end:start2]
+            if row.label != row2.label and (
+                    _RANGE_LINK.fullmatch(between) or (_CHOICE_LINK.fullmatch(between) and (
+                        row.stem or row2.stem or _BETWEEN.search(clause, 0, start)))):
+                out.append((start, end2, [row, row2]))
+                index += 2
+                continue
+        out.append((start, end, [row]))
+        index += 1
+    return out
 
 
 def _ends_clause(clause: str, start: int, end: int) -> bool:
     """A common word counts when it is the complement that ends the clause: "... is likely Low."."""
-    before, after = clause[:start].lower(), clause[end:]
-    return bool(re.fullmatch(r"[\s.!,\"')]*", after)) and bool(
-        re.search(r"\b(?:is|be|as|seems?|appears?|likely|probably|was|are|category|level|class|:)\s*$",
-                  before))
+    return bool(_TAIL.fullmatch(clause, end)) and bool(_ENDS.search(clause, 0, start))
 
 
 def negated(clause: str, start: int) -> bool:
     """A negator among the five words before the mention, within its comma-delimited part."""
     window = re.split(r"[,:(\[]|\s-\s", clause[:start])[-1]
+    if i18n.CJK_NEGATED.search(window[-8:]):
+        return True
     window = _NOT_NEGATION.sub(" ", window)
-    tokens = re.findall(r"[a-z']+", window.lower())
+    tokens = _WORDS.findall(window.lower())
     near = tokens[-5:]
     if any(t in NEGATORS or t.endswith("n't") for t in near):
         return True
-    return any(t in NEAR_NEGATORS for t in tokens[-3:])
+    if tokens and tokens[-1] in i18n.THAN and any(t in i18n.COMPARATIVES for t in tokens[-4:-1]):
+        return True
+    return any(t in NEAR_NEGATORS for t in tokens[-3:]) or tuple(tokens[-2:]) in i18n.NEAR_PAIRS
 
 
 def committed(clause: str) -> bool:
-    return bool(_COMMIT.search(clause))
+    return bool(_COMMIT.search(clause)) or (not clause.isascii() and bool(_COMMIT_CJK.search(clause)))
 
 
 # -- explicit answers ---------------------------------------------------------------------------
@@ -177,24 +221,18 @@ _EXPLICIT = (r"(?:final\s+answer|final\s+label|answer|selected\s+(?:label|option
              r"predicted\s+(?:label|class|category)|prediction|label|my\s+(?:final\s+)?answer|best\s+guess|"
              r"my\s+guess|final\s+(?:verdict|decision|choice|classification|prediction|estimate)|"
              r"classification|conclusion|verdict)")
-_MARKER = re.compile(rf"(?<![\w])(?:{_EXPLICIT})\s*[\"']?\s*(?:[:=]|\bis\b:?)[ \t]*", re.IGNORECASE)
-_CUT = re.compile(r"[,;:]?\s+(?:because|since|as|due to|given|based on|which|considering|judging|owing)\b|"
-                  r"\s*\(|\s+-\s+|\.(?:\s|$)", re.IGNORECASE)
-
-
-def _attribute_marker(attribute: Attribute) -> re.Pattern[str]:
-    heads = "|".join(re.escape(h).replace(r"\ ", r"[\s_]") for h in head_words(attribute))
-    return re.compile(
-        r"(?<![\w])(?:estimated\s+|predicted\s+|likely\s+|probable\s+|apparent\s+|perceived\s+|"
-        rf"speaker'?s?\s+)?(?:{heads})"
-        r"(?:\s+(?:range|group|category|level|class|bracket|band|estimate))?\s*[\"']?\s*[:=][ \t]*",
-        re.IGNORECASE)
+_MARKER = re.compile(rf"(?:(?<![\w])(?:{_EXPLICIT}|{i18n.EXPLICIT})|{i18n.EXPLICIT_CJK})\s*[\"']?\s*"
+                     rf"(?:[:=]|{i18n.COPULA})[ \t]*", re.IGNORECASE)
+_CUT = re.compile(r"[,;:]?\s+(?:because|since|as|due to|given|based on|which|considering|judging|owing|"
+                  r"porque|ya que|debido a|basado en|parce que|car|puisque|en raison de|weil|denn|aufgrund)\b|"
+                  r"[,;:]?\s*(?:因为|因為|由于|由於|根据|根據)|\s*\(|\s+-\s+|\.(?:\s|$)", re.IGNORECASE)
 
 
 def final_answer(text: str, attribute: Attribute) -> str | None:
-    """The text after the LAST explicit answer marker ("Final answer:", "Answer:", "Selected Label:"),
-    or else after the last attribute marker ("Gender:"), cut before any explanation."""
-    for pattern in (_MARKER, _attribute_marker(attribute)):
+    """The text after the LAST explicit answer marker ("Final answer:", "Answer:", "Selected Label:",
+    "Respuesta:", "答案："), or else after the last attribute marker ("Gender:", "Alter:", "性别："), cut
+    before any explanation."""
+    for pattern in (_MARKER, lexicon(attribute).marker):
         matches = list(pattern.finditer(text))
         if matches:
             return _segment(text, matches[-1].end())
