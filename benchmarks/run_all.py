@@ -17,6 +17,7 @@ BENCHMARKS = [
     ("memory_100k.py", ["--clips", "100000"]),
     ("manifest_memory.py", []),
     ("ray_vs_local.py", []),
+    ("calibration.py", ["--sims", "400"]),
 ]
 
 
