@@ -195,6 +195,8 @@ CLOSED = [
     ("age", "35 (+/- 5)", A, "30-40"),
     ("age", "around 35", A, "30-40"),
     ("age", "45, give or take 3 years", A, "40-50"),
+    ("age", "30 ± 0", A, "30-40"),  # the centre's bin, as for a point
+    ("age", "The speaker is 35 (give or take 5).", A, "30-40"),
     ("age", "Around 35, give or take a few years.", A, "30-40"),  # "a few": up to five
     ("age", "40+", U, None),  # a bound
     # the language spoken is not an accent
@@ -205,6 +207,7 @@ CLOSED = [
     ("accent", "The speaker speaks French with a Russian accent.", A, "Slavic"),
     ("accent", "French", A, "Romance"),
     ("language", "The speaker speaks French.", A, "fr"),
+    ("regional_accent", "The speaker probably grew up in Scotland.", A, "en-GB-SCT"),  # "in" a place
 ]
 
 LETTERED = [

@@ -161,6 +161,11 @@ def _interval(text: str, match: re.Match[str], attribute: Attribute, low: float,
     if _bounded(text, match.start()):
         return NumberMention(*match.span(), None, "bound", match.group(0))
     label = bin_range(attribute, low, high)
+    if note == "margin":  # the centre's bin must hold the whole interval (30 ± 0 is 30-40, not 20-30)
+        label = attribute.bin_number((low + high) / 2)
+        if label is not None:
+            index = attribute.classes.index(label)
+            label = label if attribute.bins[index] <= low and high <= attribute.bins[index + 1] else None
     if label:
         return NumberMention(*match.span(), label, note, match.group(0))
     return NumberMention(*match.span(), None, "straddle" if _any_bin(attribute, low, high) else "outside bins",

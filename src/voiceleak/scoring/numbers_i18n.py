@@ -43,7 +43,8 @@ _WORDS = re.compile(
 
 _ZH_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "兩": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
               "九": 9}
-_ZH = re.compile(r"([一二两兩三四五六七八九]?十[一二三四五六七八九]?|[一二两兩三四五六七八九])"
+_ZH = re.compile(r"(?<![一二两兩三四五六七八九十])"  # "三四十岁" (thirty or forty) is no one number
+                 r"([一二两兩三四五六七八九]?十[一二三四五六七八九]?|[一二两兩三四五六七八九])"
                  r"(?=\s*(?:周?岁|週?歲|多|几|幾|来|來|出头|出頭|到|至|-|~|左右|上下))")
 
 
@@ -73,9 +74,19 @@ def _zh_value(numeral: str) -> int:
     return (_ZH_DIGITS[tens] if tens else 1) * 10 + (_ZH_DIGITS[ones] if ones else 0)
 
 
+#: "二十五六岁" (25 or 26), "三十七八岁": two neighbouring ages, read as a range
+_ZH_PAIR = re.compile(r"([一二三四五六七八九]?十)([一二三四五六七八])([二三四五六七八九])(?=\s*(?:岁|歲))")
+
+
+def _zh_pair(match: re.Match[str]) -> str:
+    tens = _zh_value(match.group(1))
+    first, second = _ZH_DIGITS[match.group(2)], _ZH_DIGITS[match.group(3)]
+    return f"{tens + first}-{tens + second}" if second == first + 1 else match.group(0)
+
+
 def digits(text: str) -> str:
     """`text` with Spanish, French, German and Chinese number words written as digits."""
     text = _WORDS.sub(lambda m: str(_word_value(m)), text)
     if not text.isascii():
-        text = _ZH.sub(lambda m: str(_zh_value(m.group(1))), text)
+        text = _ZH.sub(lambda m: str(_zh_value(m.group(1))), _ZH_PAIR.sub(_zh_pair, text))
     return text

@@ -102,8 +102,8 @@ COMMON_WORDS = frozenset({"delgado", "delgada", "flaco", "flaca", "pobre", "rico
 
 #: the language of the utterance named right before a mention: "speaks French", "habla francés"
 LANGUAGE_SPOKEN = re.compile(
-    r"(?:\b(?:speaks?|speaking|spoken|talks?|talking|in|language(?:\s+is)?|habla|hablando|hablado|en|"
-    r"idioma|parle|parlant|parlé|langue|spricht|sprechend|gesprochen|auf|sprache)"
+    r"(?:\b(?:speaks?|speaking|spoken|talks?|talking|language(?:\s+is)?|habla|hablando|hablado|"
+    r"idioma|parle|parlant|parlé|langue|spricht|sprechend|gesprochen|sprache)"
     r"(?:\s+(?:fluent|fluently|native|natively|perfect|only|mainly|mostly|couramment|fluidamente|"
     r"fließend|nur|solo|seulement|en|in|auf))?\s*:?\s*$)|(?:说|說|讲|講|用|使用|说的是|說的是|讲的是|講的是)\s*$",
     re.IGNORECASE)
@@ -113,4 +113,4 @@ SPEECH_VERB = (r"\b(?<!as )(?<!as i )(?:says|said|saying|tells|told|asks|asked|s
                r"mentions|mentioned|exclaims|exclaimed|replies|replied|quotes|talks about|talking about|"
                r"dice|dijo|decía|diciendo|menciona|mencionó|dit|disait|déclare|mentionne|sagt|sagte|"
                r"erwähnt|meint)\b")
-SPEECH_VERB_CJK = r"(?:说道|說道|说|說|提到|表示)(?=\s*[:\",])"
+SPEECH_VERB_CJK = r"(?:说道|說道)(?=\s*[:\",])|(?:说|說|提到|表示)(?=\s*[:\"])"  # not "不好说，..."
