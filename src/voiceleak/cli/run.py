@@ -5,22 +5,45 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 
 from voiceleak.attributes import UnknownAttributeError
 from voiceleak.cli.app import app, console, err, fail
 from voiceleak.corpus.manifest import ManifestError
+from voiceleak.models.http_common import redact_secrets, secret_forms
 from voiceleak.registry import UnknownNameError
 from voiceleak.report.console import print_summary
 from voiceleak.runner.audit_file import AuditFile, load_audit_file
+from voiceleak.runner.context import DEFAULT_DEADLINE_S, BackendDownError
 from voiceleak.runner.executor import build_executor
-from voiceleak.runner.log import RunDirError
+from voiceleak.runner.log import MAX_ATTEMPTS, RunDirError
 from voiceleak.runner.plan import RunConfig
 from voiceleak.runner.run import Runner, RunOptions
-from voiceleak.spec import SpecError
+from voiceleak.spec import HIDDEN, SECRET_PREFIX, SpecError, hide_secrets, parse_spec
 from voiceleak.types import Decoding
 
 DEFAULT_CASCADE = "cascade:whisper-tiny+minilm"
-USER_ERRORS = (ManifestError, UnknownNameError, UnknownAttributeError, SpecError, RunDirError, ValueError, KeyError)
+USER_ERRORS = (ManifestError, UnknownNameError, UnknownAttributeError, SpecError, RunDirError, ValueError, KeyError,
+               BackendDownError, OSError)  # OSError: a full disk, a read-only run directory or cache (named)
+
+
+def hidden_values(config: RunConfig) -> list[str]:
+    """The values of every `header.*` argument of the run's models: secrets no message may show."""
+    values: list[str] = []
+    for text in config.models:
+        try:
+            spec = parse_spec(text)
+        except SpecError:
+            continue
+        values += [v for k, v in spec.params.items() if k.startswith(SECRET_PREFIX)]
+    return secret_forms(values)
+
+
+def clean(message: str, config: RunConfig) -> str:
+    message = hide_secrets(redact_secrets(message))
+    for value in hidden_values(config):
+        message = message.replace(value, HIDDEN)
+    return message
 
 
 def execute_run(config: RunConfig, options: RunOptions) -> dict[str, object]:
@@ -29,13 +52,25 @@ def execute_run(config: RunConfig, options: RunOptions) -> dict[str, object]:
         runner = Runner(config, options, console=err)
         added = runner.execute()
     except USER_ERRORS as exc:
-        raise fail(str(exc)) from exc
+        raise fail(clean(str(exc), config)) from exc
     except KeyboardInterrupt as exc:
-        err.print(f"[yellow]Interrupted. Every finished sample is in {options.out}; "
+        err.print(f"[yellow]Interrupted. Every finished sample is in {escape(str(options.out))}; "
                   "run the same command again to resume.[/]")
         raise typer.Exit(130) from exc
-    results = runner.finish()
-    err.print(f"{added} new samples; results in {options.out}/results.json and {options.out}/report.html")
+    try:
+        results = runner.finish()
+    except OSError as exc:
+        raise fail(f"the samples are safe in {options.out}, but the report could not be written: "
+                   f"{clean(str(exc), config)}; free space, then run: voiceleak report {options.out}") from exc
+    err.print(f"{added} new samples; results in {options.out}/results.json and {options.out}/report.html",
+              markup=False)
+    retry, final = runner.log.remaining_errors()
+    if retry:
+        err.print(f"[yellow]{retry} sample(s) ended in an error; run the same command again to retry them "
+                  f"(each is asked at most {MAX_ATTEMPTS} times in all).[/]")
+    if final:
+        err.print(f"{final} sample(s) are errors a re-run will not change (not estimable, or failed "
+                  f"{MAX_ATTEMPTS} times); they are counted as errors, never as answers.")
     print_summary(results, console)
     return results
 
@@ -65,6 +100,8 @@ def run(
     no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the response cache."),
     skip_bad: bool = typer.Option(False, "--skip-bad", help="Leave out (and list) clips that fail validation "
                                   "instead of refusing the corpus."),
+    request_deadline: float = typer.Option(DEFAULT_DEADLINE_S, help="Seconds one request may take, the client's "
+                                           "retries included, before it is recorded as an error (0: no limit)."),
 ) -> None:
     """Run an audit: every model x task x transform over the corpus, appended to a resumable log.
 
@@ -104,5 +141,6 @@ def run(
         # plain local with no limit: the runner sizes concurrency from the backends' own limits
         built = None if chosen == "local" and not limit else build_executor(chosen, limit)
     except (UnknownNameError, SpecError) as exc:
-        raise fail(str(exc)) from exc
-    execute_run(run_config, RunOptions(out=out_dir, executor=built, use_cache=not no_cache, skip_bad=skip_bad))
+        raise fail(clean(str(exc), run_config)) from exc
+    execute_run(run_config, RunOptions(out=out_dir, executor=built, use_cache=not no_cache, skip_bad=skip_bad,
+                                       request_deadline=request_deadline or None))

@@ -67,17 +67,48 @@ def safe_url(url: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
+#: every secret a Redactor was built with in this process: the runner removes them from anything a
+#: server sends back (an echoed key) before it reaches the response cache or the run log
+_KNOWN_SECRETS: set[str] = set()
+
+
+def secret_forms(secrets: Iterable[str | None]) -> list[str]:
+    """The values to remove, longest first: each secret, and the token of an `Authorization: Bearer X`
+    style value (a server echoes the token, not the scheme). Short values would redact ordinary
+    words; real keys are long."""
+    found: set[str] = set()
+    for secret in secrets:
+        if not secret:
+            continue
+        for form in (secret.strip(), secret.strip().split(" ")[-1]):
+            if len(form) >= 6:
+                found.add(form)
+    return sorted(found, key=len, reverse=True)
+
+
 class Redactor:
     """Removes secrets (API keys, header values) from any text that may reach a log or a record."""
 
     def __init__(self, secrets: Iterable[str | None]) -> None:
-        # Short values would redact ordinary words; real keys are long.
-        self._secrets = sorted({s for s in secrets if s and len(s) >= 6}, key=len, reverse=True)
+        self._secrets = secret_forms(secrets)
+        _KNOWN_SECRETS.update(self._secrets)
 
     def __call__(self, text: str) -> str:
         for secret in self._secrets:
             text = text.replace(secret, REDACTED)
         return text
+
+
+def has_secrets() -> bool:
+    return bool(_KNOWN_SECRETS)
+
+
+def redact_secrets(text: str) -> str:
+    """`text` without any secret a backend of this process was configured with."""
+    for secret in sorted(_KNOWN_SECRETS, key=len, reverse=True):
+        if secret in text:
+            text = text.replace(secret, REDACTED)
+    return text
 
 
 class RateLimiter:
@@ -136,11 +167,56 @@ def needs_audio(model_id: str) -> bool:
     return bool(_AUDIO_ONLY_IDS.match(model_id.rsplit("/", 1)[-1]))
 
 
+MAX_REASON = 500
+
+
+def connection_failure(exc: BaseException) -> str | None:
+    """What really happened under a client's generic "connection error" or "timed out": refused,
+    reset, closed without a reply, name not resolved... or None when nothing says."""
+    import socket
+    import ssl
+
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        name = type(current).__name__
+        text = str(current).lower()
+        if isinstance(current, ConnectionRefusedError) or ("connect" in name.lower() and "refused" in text):
+            return "connection refused (is the server running, on this host and port?)"
+        if isinstance(current, ConnectionResetError) or "reset by peer" in text:
+            return "connection reset by the server"
+        if name in {"ServerDisconnectedError", "RemoteProtocolError"} or ("closed" in text and "connection" in text):
+            return "the server closed the connection without a reply"
+        if isinstance(current, socket.gaierror) or "Name or service not known" in str(current):
+            return "host name not resolved"
+        if isinstance(current, ssl.SSLError):
+            return f"TLS failure ({current})"
+        current = current.__cause__ or current.__context__
+    return None
+
+
+_UNREACHABLE = re.compile(r"connection refused|connection reset|closed the connection|not resolved|"
+                          r"APIConnectionError|APITimeoutError|timed out|deadline", re.IGNORECASE)
+
+
+def is_unreachable(reason: str | None) -> bool:
+    """Whether a failed request's reason says the server could not be reached or never answered
+    (rather than answered with an error status): the sign of a backend that is down."""
+    return bool(reason) and not str(reason).startswith("HTTP ") and bool(_UNREACHABLE.search(str(reason)))
+
+
 def describe_failure(exc: BaseException, redact: Redactor) -> str:
-    """A one-line reason for a failed request, with secrets removed."""
+    """A one-line reason for a failed request, with secrets removed (before the text is cut, so no
+    piece of a key survives the cut), naming a refused or reset connection as such."""
     status = getattr(exc, "status_code", None) or getattr(exc, "code", None)
-    text = str(exc).strip().replace("\n", " ")
-    if len(text) > 500:
-        text = text[:500] + "..."
+    text = redact(str(exc).strip().replace("\n", " "))
     head = f"HTTP {status}: " if isinstance(status, int) else ""
-    return redact(f"{head}{type(exc).__name__}: {text}")
+    reason = f"{head}{type(exc).__name__}: {text}"
+    real = None if isinstance(status, int) else connection_failure(exc)
+    if real is not None:  # the client's own words ("Request timed out") can hide a refused connection
+        reason = f"{real} [the client reported {type(exc).__name__}: {text}]"
+    reason = redact(reason)
+    if len(reason) > MAX_REASON:
+        reason = reason[:MAX_REASON] + "..."
+    return reason

@@ -11,19 +11,59 @@ import hashlib
 import json
 import time
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from voiceleak.audio import AudioError, load
 from voiceleak.cache import KeyValueCache
 from voiceleak.models.base import Model, SupervisedModel
+from voiceleak.models.http_common import has_secrets, is_unreachable, redact_secrets
+from voiceleak.runner.log import FINAL_ERROR
 from voiceleak.runner.plan import WorkGroup
 from voiceleak.tasks.base import Task, block_reason, score_response
 from voiceleak.transforms.base import Transform, TransformContext
 from voiceleak.types import Audio, Clip, Decoding, Outcome, Request, Response, SampleRecord, Score
 
 Item = tuple[str, int, str]  # clip id, repeat, sample key
+Emit = Callable[[SampleRecord], Awaitable[None]]
+DEFAULT_DEADLINE_S = 600.0
+DEFAULT_DOWN_AFTER = 20
+
+
+class BackendDownError(RuntimeError):
+    """A backend failed request after request: the run stops instead of grinding through the plan."""
+
+    def __init__(self, model: str, failures: int, last: str) -> None:
+        super().__init__(f"{model}: the last {failures} requests could not reach it (last: {last}); the "
+                         "backend looks down, so the run stopped. Finished samples are kept; run the same "
+                         "command again to retry the failed ones once the backend is back.")
+        self.model = model
+
+
+def redact_response(response: Response) -> Response:
+    """The response with every known secret removed from its text, error and meta (a server may echo
+    the key back), before it reaches the cache or the log."""
+    def clean(value: Any) -> Any:
+        if isinstance(value, str):
+            return redact_secrets(value)
+        if isinstance(value, dict):
+            return {k: clean(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [clean(v) for v in value]
+        return value
+
+    if not has_secrets():
+        return response
+    return Response(response.request_id, clean(response.text), error=clean(response.error),
+                    latency_s=response.latency_s, meta=clean(dict(response.meta)))
+
+
+async def _emit_all(records: list[SampleRecord], emit: Emit | None) -> list[SampleRecord]:
+    if emit is not None:
+        for record in records:
+            await emit(record)
+    return records
 
 
 class AudioLoader:
@@ -81,6 +121,11 @@ class RunContext:
         self.recipe: tuple[Any, str | None] | None = None
         self._donor_order = sorted(clips)
         self._semaphores: dict[str, asyncio.Semaphore] = {}
+        #: seconds one request (all its retries included) may take before it is recorded as an error
+        self.deadline: float | None = DEFAULT_DEADLINE_S
+        #: failed requests in a row after which a backend counts as down and the run stops (0: never)
+        self.down_after = DEFAULT_DOWN_AFTER
+        self._failures: dict[str, list[str]] = {}
 
     # -- preparing requests -------------------------------------------------------------------
     def donor_audio(self, clip: Clip) -> Audio | None:
@@ -109,18 +154,72 @@ class RunContext:
         return Prepared(clip, repeat, key, request)
 
     # -- asking -------------------------------------------------------------------------------
-    async def run_batch(self, group: WorkGroup, items: Sequence[Item]) -> list[SampleRecord]:
+    async def run_batch(self, group: WorkGroup, items: Sequence[Item],
+                        emit: Emit | None = None) -> list[SampleRecord]:
+        """Finished records for `items`. With `emit`, each record is handed over as it lands (a
+        request that fans out is logged and cached the moment its answer arrives, not with its batch)."""
         model = self.models[group.model]
         prepared = [self.prepare(group, item) for item in items]
         if isinstance(model, SupervisedModel):
-            return await asyncio.to_thread(self._run_supervised, group, prepared)
-        semaphore = self._semaphores.setdefault(group.model, asyncio.Semaphore(max(1, model.max_concurrency)))
+            records = await asyncio.to_thread(self._run_supervised, group, prepared)
+            return await _emit_all(records, emit)
+        failed = [self._record(group, p, None, False) for p in prepared if p.request is None]
+        await _emit_all(failed, emit)
         ready = [p for p in prepared if p.request is not None]
+        if max(1, getattr(model, "max_concurrency", 1)) > 1:
+            # An API backend fans requests out: each one goes on its own, so it lands on its own.
+            records = list(await asyncio.gather(*(self._one(group, model, p, emit) for p in ready)))
+            return failed + records
+        semaphore = self._semaphores.setdefault(group.model, asyncio.Semaphore(max(1, model.max_concurrency)))
         async with semaphore:
             responses = await self._generate(model, ready)
         responses = self._filter(group, ready, responses)
-        answered = dict(zip((p.key for p in ready), responses, strict=True))
-        return [self._record(group, p, *answered.get(p.key, (None, False))) for p in prepared]
+        records = [self._record(group, p, response, cached)
+                   for p, (response, cached) in zip(ready, responses, strict=True)]
+        self._watch(group.model, [r for r, cached in responses if not cached])
+        return failed + await _emit_all(records, emit)
+
+    async def _one(self, group: WorkGroup, model: Any, p: Prepared, emit: Emit | None) -> SampleRecord:
+        [pair] = self._filter(group, [p], await self._generate(model, [p]))
+        record = self._record(group, p, *pair)
+        if emit is not None:
+            await emit(record)
+        if not pair[1]:
+            self._watch(group.model, [pair[0]])
+        return record
+
+    def _watch(self, model: str, fresh: Sequence[Response]) -> None:
+        """Stop the run when a backend is clearly down: `down_after` requests in a row could not reach
+        it or got no answer (a server that answers with an error status is up: those are recorded)."""
+        if not self.down_after:
+            return
+        for response in fresh:
+            if is_unreachable(response.error):
+                self._failures.setdefault(model, []).append(response.error or "error")
+            elif response.ok or block_reason(response):  # a provider's block is an outcome, not a failure
+                self._failures[model] = []
+        failures = self._failures.get(model, [])
+        if len(failures) >= self.down_after:
+            raise BackendDownError(model, len(failures), failures[-1])
+
+    async def _ask(self, model: Any, requests: list[Request]) -> list[Response]:
+        """The model's answers, each request within the overall deadline, secrets removed."""
+        async def bounded() -> list[Response]:
+            responses: list[Response] = list(await model.generate(requests))
+            return responses
+
+        try:
+            if self.deadline:
+                fresh = await asyncio.wait_for(bounded(), self.deadline)
+            else:
+                fresh = await bounded()
+        except TimeoutError:
+            fresh = [Response(r.id, None, error=f"no answer within the {self.deadline:g} s deadline per request "
+                              "(--request-deadline); the server accepted the request and never answered")
+                     for r in requests]
+        except Exception as exc:  # a backend bug must not lose the batch: record it per sample
+            fresh = [Response(r.id, None, error=f"backend raised {type(exc).__name__}: {exc}") for r in requests]
+        return [redact_response(r) for r in fresh]
 
     async def _generate(self, model: Any, ready: Sequence[Prepared]) -> list[tuple[Response, bool]]:
         identity = json.dumps(model.identity(), sort_keys=True, default=str)
@@ -137,11 +236,7 @@ class RunContext:
                 misses.append(i)
         if misses:
             requests = [ready[i].request for i in misses]
-            try:
-                fresh = await model.generate(requests)
-            except Exception as exc:  # a backend bug must not lose the batch: record it per sample
-                fresh = [Response(r.id, None, error=f"backend raised {type(exc).__name__}: {exc}")
-                         for r in requests if r is not None]
+            fresh = await self._ask(model, [r for r in requests if r is not None])
             to_store = []
             for i, response in zip(misses, fresh, strict=True):
                 out[i] = (response, False)
@@ -177,12 +272,13 @@ class RunContext:
         responses = model.cross_predict([p.request for p in usable if p.request], labels, groups)
         by_key = {p.key: r for p, r in zip(usable, responses, strict=True)}
         elapsed = time.perf_counter() - start
-        return [self._record(group, p, by_key.get(p.key), False, elapsed / max(len(usable), 1))
+        return [self._record(group, p, by_key.get(p.key), False, elapsed / max(len(usable), 1), final=True)
                 for p in pending]
 
     # -- scoring ------------------------------------------------------------------------------
     def _record(self, group: WorkGroup, p: Prepared, response: Response | None, cached: bool,
-                latency: float | None = None) -> SampleRecord:
+                latency: float | None = None, final: bool = False) -> SampleRecord:
+        """`final`: an error that asking again cannot change (cross-validation's "not estimable")."""
         task = self.tasks[group.task]
         truth = task.truth(p.clip)
         if response is None or p.request is None:
@@ -200,5 +296,6 @@ class RunContext:
             error=response.error, outcome=score.outcome.value, predicted=score.predicted, truth=score.truth,
             correct=score.correct, value=score.value,
             latency_s=latency if latency is not None else response.latency_s, cached=cached,
-            meta={**dict(response.meta), **({"detail": score.detail} if score.detail else {})},
+            meta={**dict(response.meta), **({"detail": score.detail} if score.detail else {}),
+                  **({FINAL_ERROR: True} if final and score.outcome is Outcome.ERROR else {})},
         )

@@ -1,12 +1,14 @@
 """Executors decide where and how many samples run at once; RunContext decides what a sample is.
 
 An executor receives the plan and the keys already done, and yields finished SampleRecords as they
-land; the runner appends each to the log. A distributed executor (Ray) implements the same method.
+land (the local one yields each record the moment its answer arrives); the runner appends each to
+the log. A distributed executor (Ray) implements the same method.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any, Protocol
 
@@ -71,14 +73,19 @@ class LocalExecutor:
         batches = pending_batches(groups, done, context)
         queue: asyncio.Queue[list[SampleRecord] | BaseException | None] = asyncio.Queue(self.concurrency * 2)
 
+        async def emit(record: SampleRecord) -> None:
+            await queue.put([record])  # each record as it lands: the log holds it before the batch ends
+
         async def worker() -> None:
             # Workers share one generator; asyncio runs one at a time, so each batch goes to one worker.
             for group, items in batches:
-                await queue.put(await context.run_batch(group, items))
+                await context.run_batch(group, items, emit)
 
         async def supervise() -> None:
             try:
                 await asyncio.gather(*(worker() for _ in range(self.concurrency)))
+            except asyncio.CancelledError:
+                raise  # the consumer stopped (an error, Ctrl-C): nobody reads the queue any more
             except BaseException as exc:  # surface a crash instead of hanging the consumer
                 await queue.put(exc)
             await queue.put(None)
@@ -91,3 +98,5 @@ class LocalExecutor:
                 yield records
         finally:
             supervisor.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await supervisor  # its workers are cancelled too, before the models close

@@ -1,32 +1,87 @@
 """The run directory: header.json, samples.jsonl (append-only, one line per finished sample).
 
-A line is written and flushed as each sample lands, so a killed run loses at most the line being
-written. On resume a torn last line is cut off and the keys already present are skipped.
+Each line reaches the file in one write() as its sample lands, and a failed write is rolled back,
+so a killed run or a full disk can only tear the last line. On resume a torn last line is cut off;
+a corrupt line anywhere else is skipped and reported, never a reason to drop the lines after it.
+
+A sample whose last record is an error is asked again by the next run (up to MAX_ATTEMPTS records
+in all), its earlier reasons kept in the new record's `meta.history`; an error marked final (a class
+with too few speakers to estimate) is not retried. Where one key has several lines, a later line
+replaces an earlier error, and an answer is never replaced.
+
+One run at a time writes a directory: `start()` takes an exclusive lock on `.lock`, released when
+the run closes the log or its process dies.
 """
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import json
 import os
+import socket
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
+from voiceleak.atomic import WriteError, atomic_write_text, describe_os_error
 from voiceleak.types import SampleRecord
 
 HEADER = "header.json"
 SAMPLES = "samples.jsonl"
 RESULTS = "results.json"
+LOCK = ".lock"
+#: records one sample may collect: the first attempt and two retries on later runs
+MAX_ATTEMPTS = 3
+#: meta flag of an error that asking again cannot change (e.g. "not estimable")
+FINAL_ERROR = "final_error"
 
 
 class RunDirError(RuntimeError):
     pass
 
 
+# The system calls the log writes through (tests put a full disk or a read-only folder behind them).
+_open_file = os.open
+_write_chunk = os.write
+
+
+@dataclass
+class LogScan:
+    """What a pass over samples.jsonl found."""
+
+    done: set[str] = field(default_factory=set)
+    #: key -> reasons of its earlier error records, for samples that will be asked again
+    retry: dict[str, list[str]] = field(default_factory=dict)
+    #: (line number, problem) of lines that could not be read; skipped, never deleted
+    bad_lines: list[tuple[int, str]] = field(default_factory=list)
+    torn_tail: bool = False
+
+
+def read_line(raw: bytes) -> dict[str, Any] | str:
+    """A record's fields, or why the line is not one."""
+    try:
+        data = json.loads(raw)
+    except RecursionError:
+        return "nested too deeply to be a sample record"
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        return f"not valid JSON ({exc})"
+    if not isinstance(data, dict) or not isinstance(data.get("key"), str):
+        return "not a sample record (no key)"
+    return data
+
+
+def is_error(data: Mapping[str, Any]) -> bool:
+    return data.get("outcome") == "error"
+
+
 class RunLog:
     def __init__(self, run_dir: Path | str) -> None:
         self.dir = Path(run_dir)
-        self._handle: IO[str] | None = None
+        self._fd: int | None = None
+        self._lock_fd: int | None = None
+        self.scan = LogScan()
 
     @property
     def header_path(self) -> Path:
@@ -39,81 +94,181 @@ class RunLog:
     def read_header(self) -> dict[str, Any]:
         if not self.header_path.is_file():
             raise RunDirError(f"{self.dir}: not a run directory (no {HEADER})")
-        data: dict[str, Any] = json.loads(self.header_path.read_text(encoding="utf-8"))
+        try:
+            data: dict[str, Any] = json.loads(self.header_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise RunDirError(f"{self.header_path}: cannot read the run header ({exc})") from exc
         return data
 
     def start(self, header: Mapping[str, Any], config: Mapping[str, Any]) -> set[str]:
-        """Open for appending; returns the keys already done. Refuses a directory of another run."""
-        self.dir.mkdir(parents=True, exist_ok=True)
-        if self.header_path.is_file():
-            previous = self.read_header().get("config")
-            if previous != json.loads(json.dumps(config, default=str)):
-                raise RunDirError(
-                    f"{self.dir} holds a run with a different configuration; "
-                    "choose another --out directory (or delete this one) to start a new run"
-                )
-        else:
-            _atomic_write(self.header_path, json.dumps(header, indent=2, default=str))
-        done = self._repair_and_collect()
-        self._handle = open(self.samples_path, "a", encoding="utf-8")  # noqa: SIM115  (held until close())
-        return done
+        """Lock the directory and open for appending; returns the keys done (answered, or failed for
+        good). Refuses a directory of another run, or one that another process is writing."""
+        try:
+            self.dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise RunDirError(f"cannot create the run directory {self.dir}: {describe_os_error(exc)}") from exc
+        self._lock()
+        try:
+            if self.header_path.is_file():
+                previous = self.read_header().get("config")
+                if previous != json.loads(json.dumps(config, default=str)):
+                    raise RunDirError(
+                        f"{self.dir} holds a run with a different configuration; "
+                        "choose another --out directory (or delete this one) to start a new run"
+                    )
+            else:
+                self._write_header(header)
+            self.scan = self._collect(repair=True)
+            try:
+                self._fd = _open_file(self.samples_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            except OSError as exc:
+                raise RunDirError(f"cannot write {self.samples_path}: {describe_os_error(exc)}") from exc
+        except BaseException:
+            self._unlock()
+            raise
+        return set(self.scan.done)
+
+    def _lock(self) -> None:
+        import fcntl
+
+        path = self.dir / LOCK
+        try:
+            fd = _open_file(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise RunDirError(f"cannot write in the run directory {self.dir}: {describe_os_error(exc)}") from exc
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip() or "another process"
+            os.close(fd)
+            raise RunDirError(f"{self.dir} is in use by another run ({holder}); wait for it to finish, "
+                              "or choose another --out directory") from exc
+        stamp = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        note = f"pid {os.getpid()} on {socket.gethostname()}, since {stamp}".encode()
+        with contextlib.suppress(OSError):  # the lock holds without the note
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, note, 0)
+        self._lock_fd = fd
+
+    def _unlock(self) -> None:
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)  # closing releases the flock
+            self._lock_fd = None
+
+    def _write_header(self, header: Mapping[str, Any]) -> None:
+        try:
+            atomic_write_text(self.header_path, json.dumps(header, indent=2, default=str))
+        except WriteError as exc:
+            raise RunDirError(str(exc)) from exc
 
     def update_header(self, **fields: Any) -> None:
         header = self.read_header()
         header.update(fields)
-        _atomic_write(self.header_path, json.dumps(header, indent=2, default=str))
+        self._write_header(header)
 
-    def _repair_and_collect(self) -> set[str]:
+    def _collect(self, repair: bool) -> LogScan:
+        """Which keys are done and which will be retried; with `repair`, cut a torn last line."""
+        scan = LogScan()
         if not self.samples_path.is_file():
-            return set()
-        done: set[str] = set()
-        good_bytes = 0
+            return scan
+        state: dict[str, dict[str, Any]] = {}  # key -> the record that stands
+        errors: dict[str, list[str]] = {}  # key -> reasons of its error records, in order
+        size = self.samples_path.stat().st_size
+        offset = 0
         with open(self.samples_path, "rb") as handle:
-            for raw in handle:
-                try:
-                    record = json.loads(raw)
-                except json.JSONDecodeError:
-                    break  # a line torn by a kill: everything after it is discarded
-                if not raw.endswith(b"\n"):
-                    break
-                done.add(record["key"])
-                good_bytes += len(raw)
-        if good_bytes != self.samples_path.stat().st_size:
-            with open(self.samples_path, "r+b") as handle:
-                handle.truncate(good_bytes)
-        return done
+            for number, raw in enumerate(handle, start=1):
+                offset += len(raw)
+                data = read_line(raw)
+                if not raw.endswith(b"\n") and offset == size:
+                    # the last line, torn by a kill: cut off (or, if whole but unterminated, terminated)
+                    scan.torn_tail = isinstance(data, str)
+                    if isinstance(data, str):
+                        break
+                    if repair:
+                        self._terminate_last_line()
+                if isinstance(data, str):
+                    scan.bad_lines.append((number, data))
+                    continue
+                key = data["key"]
+                if is_error(data):
+                    errors.setdefault(key, []).append(str(data.get("error") or "error"))
+                if key not in state or is_error(state[key]):
+                    state[key] = data
+        if scan.torn_tail and repair:
+            try:
+                with open(self.samples_path, "r+b") as handle:
+                    handle.truncate(offset - len(raw))
+            except OSError as exc:
+                raise RunDirError(f"cannot repair {self.samples_path}: {describe_os_error(exc)}") from exc
+        for key, data in state.items():
+            if not is_error(data) or data.get("meta", {}).get(FINAL_ERROR) \
+                    or len(errors.get(key, ())) >= MAX_ATTEMPTS:
+                scan.done.add(key)
+            else:
+                scan.retry[key] = errors.get(key, [])
+        return scan
+
+    def _terminate_last_line(self) -> None:
+        try:
+            with open(self.samples_path, "ab") as handle:
+                handle.write(b"\n")
+        except OSError as exc:
+            raise RunDirError(f"cannot repair {self.samples_path}: {describe_os_error(exc)}") from exc
 
     def append(self, record: SampleRecord) -> None:
-        if self._handle is None:
+        """One write() per line; a failed or short write is rolled back so no torn line stays behind."""
+        if self._fd is None:
             raise RunDirError("run log is not open")
-        self._handle.write(record.to_json() + "\n")
-        self._handle.flush()  # in the OS's hands now: survives kill -9 of this process
+        history = self.scan.retry.get(record.key)
+        if history:
+            meta = {**dict(record.meta), "history": list(history), "attempt": len(history) + 1}
+            record = replace(record, meta=meta)
+        data = (record.to_json() + "\n").encode("utf-8")
+        start = os.lseek(self._fd, 0, os.SEEK_END)
+        try:
+            written = 0
+            while written < len(data):
+                written += _write_chunk(self._fd, data[written:])
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                os.ftruncate(self._fd, start)
+            raise WriteError(self.samples_path, exc) from exc
+        # in the OS's hands now: survives kill -9 of this process
 
     def close(self) -> None:
-        if self._handle is not None:
-            self._handle.flush()
-            os.fsync(self._handle.fileno())
-            self._handle.close()
-            self._handle = None
+        try:
+            if self._fd is not None:
+                with contextlib.suppress(OSError):
+                    os.fsync(self._fd)
+                os.close(self._fd)
+                self._fd = None
+        finally:
+            self._unlock()
 
     def records(self) -> Iterator[SampleRecord]:
-        """Every record once (the first line of a key wins), skipping a torn last line."""
+        """Every sample once: a key's answer (or its latest error), skipping lines that cannot be read."""
         if not self.samples_path.is_file():
             return
-        seen: set[str] = set()
-        with open(self.samples_path, encoding="utf-8") as handle:
-            for line in handle:
-                try:
-                    data = json.loads(line)
-                except json.JSONDecodeError:
+        chosen: dict[str, dict[str, Any]] = {}
+        with open(self.samples_path, "rb") as handle:
+            for raw in handle:
+                data = read_line(raw)
+                if isinstance(data, str):
                     continue
-                if data["key"] in seen:
-                    continue
-                seen.add(data["key"])
+                key = data["key"]
+                if key not in chosen or is_error(chosen[key]):
+                    chosen[key] = data
+        for data in chosen.values():
+            try:
                 yield SampleRecord.from_dict(data)
+            except TypeError:
+                continue  # a line missing fields: skipped like any unreadable line
 
+    def remaining_errors(self) -> tuple[int, int]:
+        """(samples whose latest record is an error a re-run will retry, errors it will not retry)."""
+        scan = self._collect(repair=False)
+        final = sum(1 for r in self._latest_errors() if r not in scan.retry)
+        return len(scan.retry), final
 
-def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    def _latest_errors(self) -> list[str]:
+        return [r.key for r in self.records() if r.outcome == "error"]

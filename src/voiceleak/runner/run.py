@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -25,7 +26,7 @@ from voiceleak.models.base import Model, SupervisedModel
 from voiceleak.report.aggregate import aggregate, write_results
 from voiceleak.report.html import write_html
 from voiceleak.runner.components import build_components
-from voiceleak.runner.context import RunContext
+from voiceleak.runner.context import DEFAULT_DEADLINE_S, DEFAULT_DOWN_AFTER, RunContext
 from voiceleak.runner.executor import Executor, LocalExecutor, count_pending
 from voiceleak.runner.header import build_header, speech_minutes
 from voiceleak.runner.log import RunLog
@@ -44,6 +45,10 @@ class RunOptions:
     resamples: int = 1000
     quiet: bool = False
     skip_bad: bool = False  # leave out clips that fail validation (listed) instead of refusing
+    #: seconds one request may take, retries included, before it is recorded as an error (None: no limit)
+    request_deadline: float | None = DEFAULT_DEADLINE_S
+    #: failed requests in a row after which the run stops with "backend looks down" (0: never stop)
+    down_after: int = DEFAULT_DOWN_AFTER
 
 
 def progress_bar(console: Console, quiet: bool) -> Progress:
@@ -95,32 +100,46 @@ class Runner:
     def execute(self, on_record: Callable[[int], None] | None = None) -> int:
         """Run what the log does not hold yet; returns how many samples were added."""
         done = self.log.start(self.header(), self.config.to_dict())
-        pending = count_pending(self.groups, done)
-        if pending:
-            self.announce_destinations()
-        cache = None
-        if self.options.use_cache:
-            cache = KeyValueCache((self.options.cache_dir or default_cache_dir()) / "responses.sqlite", "responses")
-        context = RunContext({c.id: c for c in self.clips}, self.models, self.tasks, self.transforms,
-                             self.config.decoding, cache)
-        context.recipe = (self.config, str(cache.path) if cache else None)
-        concurrency = max([getattr(m, "max_concurrency", 1) for m in self.models.values()
-                           if not isinstance(m, SupervisedModel)] or [1])
-        executor = self.options.executor or LocalExecutor(concurrency)
-        added = 0
-        with progress_bar(self.console, self.options.quiet) as progress:
-            bar = progress.add_task("samples", total=pending)
-            try:
-                added = asyncio.run(self._drain(executor, done, context, progress, bar, on_record))
-            finally:
-                self.log.close()
-        return added
+        try:
+            self._report_log_state()
+            pending = count_pending(self.groups, done)
+            if pending:
+                self.announce_destinations()
+            cache = None
+            if self.options.use_cache:
+                cache = KeyValueCache((self.options.cache_dir or default_cache_dir()) / "responses.sqlite",
+                                      "responses")
+            context = RunContext({c.id: c for c in self.clips}, self.models, self.tasks, self.transforms,
+                                 self.config.decoding, cache)
+            context.recipe = (self.config, str(cache.path) if cache else None)
+            context.deadline = self.options.request_deadline
+            context.down_after = self.options.down_after
+            concurrency = max([getattr(m, "max_concurrency", 1) for m in self.models.values()
+                               if not isinstance(m, SupervisedModel)] or [1])
+            executor = self.options.executor or LocalExecutor(concurrency)
+            with progress_bar(self.console, self.options.quiet) as progress:
+                bar = progress.add_task("samples", total=pending)
+                return asyncio.run(self._drain(executor, done, context, progress, bar, on_record))
+        finally:
+            self.log.close()
+
+    def _report_log_state(self) -> None:
+        """Say what the resume found: unreadable lines (skipped, kept) and failed samples to retry."""
+        scan = self.log.scan
+        if scan.bad_lines:
+            shown = "; ".join(f"line {n}: {why}" for n, why in scan.bad_lines[:5])
+            more = f" and {len(scan.bad_lines) - 5} more" if len(scan.bad_lines) > 5 else ""
+            self.console.print(f"[yellow]{escape(str(self.log.samples_path))}: skipped {len(scan.bad_lines)} "
+                               f"unreadable line(s) ({escape(shown)}{more}); every other line is kept[/]")
+        if scan.retry:
+            self.console.print(f"retrying {len(scan.retry)} sample(s) that ended in an error last time")
 
     async def _drain(self, executor: Executor, done: set[str], context: RunContext, progress: Progress,
                      bar: Any, on_record: Callable[[int], None] | None) -> int:
         added = 0
+        stream = executor.execute(self.groups, done, context)
         try:
-            async for batch in executor.execute(self.groups, done, context):
+            async for batch in stream:
                 for record in batch:
                     if record.key in done:
                         continue  # an executor retried a batch: the log keeps the first answer
@@ -131,6 +150,9 @@ class Runner:
                 if on_record:
                     on_record(added)
         finally:
+            aclose = getattr(stream, "aclose", None)
+            if aclose is not None:
+                await aclose()  # stop the executor's workers now, not when the loop shuts down
             # In the loop the models ran in: an HTTP client's connections cannot close in another.
             await self._close_models()
         return added
