@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from voiceleak.cli.app import app, console
@@ -46,7 +47,7 @@ def validate(manifest: ManifestArg, as_json: JsonOpt = False, check_audio: Audio
 def print_report(report: ValidationReport, manifest: Path) -> None:
     splits = ", ".join(f"{s} ({n})" for s, n in sorted(report.splits.items()))
     splits = f", splits {splits}" if splits else ""
-    table = Table(title=f"{manifest}: {report.n_clips} clips, {report.n_speakers} speakers{splits}",
+    table = Table(title=f"{escape(str(manifest))}: {report.n_clips} clips, {report.n_speakers} speakers{splits}",
                   header_style="bold")
     for column in ("attribute", "labelled clips", "speakers", "classes (clips / speakers)"):
         table.add_column(column)
@@ -58,13 +59,13 @@ def print_report(report: ValidationReport, manifest: Path) -> None:
     console.print(table)
     if report.raw_labels:
         console.print("raw labels (kept as the corpus states them): "
-                      + ", ".join(f"{k} ({n} clip(s))" for k, n in sorted(report.raw_labels.items())))
+                      + escape(", ".join(f"{k} ({n} clip(s))" for k, n in sorted(report.raw_labels.items()))))
     for problem in report.problems[:50]:
-        console.print(f"[red]✗[/] {problem}", highlight=False)
+        console.print(f"[red]✗[/] {escape(str(problem))}", highlight=False)
     if len(report.problems) > 50:
         console.print(f"... and {len(report.problems) - 50} more (use --json for all)")
     for warning in report.warnings:
-        console.print(f"[yellow]![/] {warning}", highlight=False)
+        console.print(f"[yellow]![/] {escape(warning)}", highlight=False)
     if report.ok:
         warned = f" ({len(report.warnings)} warning(s))" if report.warnings else ""
         console.print(f"[green]valid[/]{warned}")

@@ -4,14 +4,19 @@
      "speaker_id": "spk1", "labels": {"sex": "Female", "language": "en"},
      "provenance": "...", "license": "CC-BY-SA-3.0"}
 
-Relative paths resolve against the manifest's folder. Reading is streamed (one line at a time),
-and every problem names the file, the line and the field.
+Relative paths resolve against the manifest's folder and must stay inside it (`../../etc/passwd` is
+refused). Absolute paths are taken as written, unless VOICELEAK_AUDIO_ROOTS (folders separated by
+`os.pathsep`) is set: then every path must lie under the manifest's folder or one of those roots.
+Reading is streamed (one line at a time), and every problem names the file, the line and the field,
+a line that is not UTF-8 or nests too deeply included.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
+import os
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +26,8 @@ from voiceleak.attributes import Taxonomy, UnknownAttributeError, taxonomy
 from voiceleak.types import Clip
 
 REQUIRED = ("id", "audio_filepath")
+AUDIO_ROOTS_ENV = "VOICELEAK_AUDIO_ROOTS"
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 
 @dataclass(frozen=True)
@@ -49,20 +56,75 @@ class ManifestError(ValueError):
 
 def iter_manifest(path: Path | str, tax: Taxonomy | None = None) -> Iterator[Clip | Problem]:
     """Yield a Clip per valid line and a Problem per invalid one, streaming."""
-    path = Path(path)
+    for _, item in numbered_lines(path, tax):
+        yield item
+
+
+def manifest_file_problem(path: Path) -> Problem | None:
+    """Why `path` cannot be read as a manifest at all (missing, a directory, UTF-16...), or None."""
+    if path.is_dir():
+        return Problem(str(path), None, None, "is a directory, not a manifest file")
     if not path.is_file():
-        yield Problem(str(path), None, None, "manifest file not found")
+        return Problem(str(path), None, None, "manifest file not found")
+    try:
+        with open(path, "rb") as handle:
+            start = handle.read(4)
+    except OSError as exc:
+        return Problem(str(path), None, None, f"cannot read the manifest ({exc.strerror or exc})")
+    if start.startswith(_UTF16_BOMS) or (len(start) >= 2 and b"\x00" in start[:2]):
+        return Problem(str(path), None, None, "the manifest is UTF-16 text; save it as UTF-8 (JSON lines)")
+    return None
+
+
+def numbered_lines(path: Path | str, tax: Taxonomy | None = None) -> Iterator[tuple[int, Clip | Problem]]:
+    """(line, clip or problem) per non-blank line, streamed; a line that is not UTF-8 is a problem
+    naming its line, never an exception that ends the pass. A file that cannot be read at all is one
+    problem at line 0."""
+    path = Path(path)
+    trouble = manifest_file_problem(path)
+    if trouble is not None:
+        yield 0, trouble
         return
     tax = tax or taxonomy()
-    base = path.parent
-    with open(path, encoding="utf-8-sig") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
+    roots = allowed_roots()
+    with open(path, "rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            if number == 1:
+                raw = raw.removeprefix(b"\xef\xbb\xbf")
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                yield number, Problem(str(path), number, None, f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at "
+                                      f"column {exc.start + 1}; Latin-1?); save the manifest as UTF-8")
                 continue
-            yield parse_line(line, number, str(path), base, tax)
+            if line.strip():
+                yield number, parse_line(line, number, str(path), path.parent, tax, roots)
 
 
-def parse_line(line: str, number: int, source: str, base: Path, tax: Taxonomy) -> Clip | Problem:
+def allowed_roots() -> list[Path] | None:
+    """Folders named in VOICELEAK_AUDIO_ROOTS, or None when it is not set."""
+    configured = os.environ.get(AUDIO_ROOTS_ENV, "").strip()
+    if not configured:
+        return None
+    return [Path(os.path.abspath(p)) for p in configured.split(os.pathsep) if p.strip()]
+
+
+def path_problem(audio: Path, base: Path, roots: list[Path] | None) -> str | None:
+    """Why the manifest may not point at `audio`: a relative path leaving the manifest's folder, or
+    (with VOICELEAK_AUDIO_ROOTS set) any path outside the folder and those roots. Checked on the
+    written path (symlinks inside the folder are the user's own choice)."""
+    resolved = Path(os.path.abspath(audio if audio.is_absolute() else base / audio))
+    home = Path(os.path.abspath(base))
+    if not audio.is_absolute() and not resolved.is_relative_to(home):
+        return (f"{audio} leaves the manifest's folder ({home}); use a path inside it, an absolute path, "
+                f"or list the folder in {AUDIO_ROOTS_ENV}")
+    if roots is not None and not resolved.is_relative_to(home) and not any(resolved.is_relative_to(r) for r in roots):
+        return f"{audio} is outside the manifest's folder and every folder in {AUDIO_ROOTS_ENV}"
+    return None
+
+
+def parse_line(line: str, number: int, source: str, base: Path, tax: Taxonomy,
+               roots: list[Path] | None = None) -> Clip | Problem:
     def problem(field: str | None, message: str) -> Problem:
         return Problem(source, number, field, message)
 
@@ -70,6 +132,8 @@ def parse_line(line: str, number: int, source: str, base: Path, tax: Taxonomy) -
         row = json.loads(line)
     except json.JSONDecodeError as exc:
         return problem(None, f"not valid JSON ({exc.msg} at column {exc.colno})")
+    except RecursionError:
+        return problem(None, "JSON nested too deeply (a manifest line is one flat object)")
     if not isinstance(row, dict):
         return problem(None, "a manifest line must be a JSON object")
     for key in REQUIRED:
@@ -87,10 +151,17 @@ def parse_line(line: str, number: int, source: str, base: Path, tax: Taxonomy) -
     numbers: dict[str, float | None] = {}
     for key in ("duration", "offset"):
         value = row.get(key)
-        if value is not None and (not isinstance(value, int | float) or value < 0):
-            return problem(key, f"must be a non-negative number, got {value!r}")
+        if value is not None and (not isinstance(value, int | float) or isinstance(value, bool)
+                                  or not math.isfinite(value) or value < 0):
+            return problem(key, f"must be a non-negative finite number, got {value!r}")
         numbers[key] = float(value) if value is not None else None
+    raw_labels = row.get("raw_labels") or {}
+    if not isinstance(raw_labels, dict):
+        return problem("raw_labels", "must be an object mapping a label name to its value")
     audio = Path(row["audio_filepath"])
+    outside = path_problem(audio, base, roots)
+    if outside is not None:
+        return problem("audio_filepath", outside)
     return Clip(
         id=row["id"],
         audio_path=audio if audio.is_absolute() else base / audio,
@@ -101,7 +172,7 @@ def parse_line(line: str, number: int, source: str, base: Path, tax: Taxonomy) -
         license=_opt_str(row.get("license")),
         duration=numbers["duration"],
         offset=numbers["offset"] or 0.0,
-        raw_labels={str(k): str(v) for k, v in (row.get("raw_labels") or {}).items()},
+        raw_labels={str(k): str(v) for k, v in raw_labels.items()},
         split=_opt_str(row.get("split")),
     )
 
@@ -137,6 +208,8 @@ def load_manifest(path: Path | str, tax: Taxonomy | None = None) -> list[Clip]:
         else:
             seen[item.id] = number
             clips.append(item)
+    if not problems and not clips:
+        problems.append(Problem(str(path), None, None, "the manifest holds no clips (empty file)"))
     if problems:
         raise ManifestError(problems)
     return clips

@@ -9,6 +9,7 @@ of distinct ids, speakers and audio files (a few hundred bytes each), never with
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
@@ -17,13 +18,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import soundfile as sf
 from rich.console import Console
+from rich.markup import escape
 
-from voiceleak.attributes import Taxonomy, taxonomy
-from voiceleak.audio import file_hash
-from voiceleak.cache import KeyValueCache, default_cache_dir
-from voiceleak.corpus.manifest import ManifestError, Problem, parse_line
+from voiceleak.attributes import Taxonomy
+from voiceleak.audio import SILENCE_PEAK, AudioError, file_hash, scan_audio
+from voiceleak.cache import CacheError, KeyValueCache, default_cache_dir
+from voiceleak.corpus.manifest import ManifestError, Problem, manifest_file_problem, numbered_lines
 from voiceleak.models.crossval import MIN_GROUPS_PER_CLASS
 from voiceleak.types import Clip
 
@@ -31,6 +32,11 @@ MIN_SECONDS = 0.3
 MAX_SECONDS = 600.0
 MISMATCH_SECONDS = 0.5  # a stated duration further than this from the file's is reported
 SHOWN = 20  # speakers named in one warning
+CLIPPED_SHARE = 0.01  # clips with at least this share of samples at full scale are reported
+NO_SPEAKERS = ("NO SPEAKER IDS: no clip has a speaker_id, so every clip counts as its own speaker. Every "
+               "interval then resamples clips, not people, and is too narrow; the voiceprint probe cannot "
+               "hold speakers out. Add \"speaker_id\" to each manifest line (importers: map the column "
+               "that names the speaker, e.g. voiceleak import csv --map speaker_id=COLUMN).")
 #: attributes that belong to the person and do not change between their clips; a speaker labelled
 #: with two classes of one of them is a labelling error or two people sharing an id. (Language and
 #: regional accent vary with what a bilingual speaker speaks; age and weight with when.)
@@ -83,6 +89,7 @@ class ValidationReport:
 class AudioCheck:
     problem: Problem | None
     file_seconds: float | None = None
+    clipped_share: float = 0.0
 
 
 def check_audio_file(clip: Clip, source: str, line: int | None = None) -> Problem | None:
@@ -91,21 +98,26 @@ def check_audio_file(clip: Clip, source: str, line: int | None = None) -> Proble
 
 
 def inspect_audio(clip: Clip, source: str, line: int | None = None) -> AudioCheck:
-    """Open the file's header (no decoding): existence, readability, length, the segment inside it."""
+    """Decode the whole file (the hash pass reads every byte anyway): what it is (a directory, a
+    symlink loop...), whether it decodes to the end, is truncated, holds NaN or infinite samples, is
+    silent or clipped, and whether its length and the clip's segment fit."""
     path = clip.audio_path
 
     def bad(field_name: str, message: str) -> AudioCheck:
         return AudioCheck(Problem(source, line, field_name, f"{path}: {message}", clip.id))
 
-    if not path.is_file():
-        return bad("audio_filepath", "file not found")
     try:
-        info = sf.info(str(path))
-    except (sf.LibsndfileError, RuntimeError) as exc:
-        return bad("audio_filepath", f"unreadable or corrupt audio ({exc})")
-    seconds = info.frames / info.samplerate if info.samplerate else 0.0
+        scan = scan_audio(path)
+    except AudioError as exc:
+        return bad("audio_filepath", exc.problem)
+    seconds = scan.seconds
     if seconds <= 0:
         return bad("audio_filepath", "empty audio (0 samples)")
+    if scan.declared_bytes is not None:
+        return bad("audio_filepath", f"truncated: its header promises {scan.declared_bytes} bytes of audio, "
+                   f"the file holds {scan.found_bytes}")
+    if scan.nonfinite:
+        return bad("audio_filepath", f"{scan.nonfinite} NaN or infinite sample(s)")
     if clip.offset and clip.offset >= seconds:
         return bad("offset", f"offset {clip.offset:g} s is past the end of the file ({seconds:.2f} s)")
     if clip.offset and clip.duration is not None and clip.offset + clip.duration > seconds + 0.05:
@@ -115,7 +127,10 @@ def inspect_audio(clip: Clip, source: str, line: int | None = None) -> AudioChec
     used = (clip.duration if clip.duration is not None else seconds - clip.offset) if clip.offset else seconds
     if used < MIN_SECONDS or used > MAX_SECONDS:
         return bad("duration", f"{used:.2f} s is outside [{MIN_SECONDS}, {MAX_SECONDS}] s")
-    return AudioCheck(None, seconds)
+    if scan.peak < SILENCE_PEAK:
+        return bad("audio_filepath", "silent (no sample above -80 dBFS): a model would be scored on no voice")
+    channels_frames = max(scan.frames, 1)
+    return AudioCheck(None, seconds, scan.clipped / channels_frames)
 
 
 def stated_duration_problem(clip: Clip, source: str, line: int | None) -> Problem | None:
@@ -140,12 +155,16 @@ def _cached_hash(path: str, size: int, mtime_ns: int) -> str:
     """Segments of one long recording share a file: hash it once, not once per segment. Hashes also
     persist by (path, size, mtime), so a resumed run does not read every file of the corpus again."""
     key = f"{path}\x1f{size}\x1f{mtime_ns}"
-    store = _hash_store(str(default_cache_dir()))
-    stored = store.get(key)
+    try:
+        store = _hash_store(str(default_cache_dir()))
+        stored = store.get(key)
+    except CacheError:
+        return file_hash(path)  # a read-only cache only costs speed here
     if stored is not None:
         return stored.decode()
     digest = file_hash(path)
-    store.put(key, digest.encode())
+    with contextlib.suppress(CacheError):
+        store.put(key, digest.encode())
     return digest
 
 
@@ -172,6 +191,8 @@ class _Scan:
         self.raw: Counter[str] = Counter()
         self.mismatched: list[str] = []  # the first few, for the warning
         self.n_mismatched = 0
+        self.clipped: list[str] = []
+        self.with_speaker = 0
 
     def bad(self, problem: Problem, line: int) -> None:
         self.report.problems.append(problem)
@@ -183,6 +204,7 @@ class _Scan:
         source = self.report.manifest
         self.report.n_clips += 1
         speaker = sys.intern(clip.speaker_id or clip.id)  # interned: shared by every set that holds it
+        self.with_speaker += clip.speaker_id is not None
         self._count(clip, speaker)
         if clip.id in self.ids:
             self.bad(Problem(source, line, "id", f"duplicate id {clip.id!r} (first on line "
@@ -210,6 +232,8 @@ class _Scan:
     def _audio(self, clip: Clip, line: int) -> Problem | None:
         checked = inspect_audio(clip, self.report.manifest, line)
         seconds = checked.file_seconds
+        if checked.clipped_share >= CLIPPED_SHARE:
+            self.clipped.append(f"{clip.id} ({checked.clipped_share:.1%})")
         if seconds is not None and not clip.offset and clip.duration is not None \
                 and abs(clip.duration - seconds) > MISMATCH_SECONDS:
             self.n_mismatched += 1
@@ -239,6 +263,15 @@ class _Scan:
         report.warnings.extend(_thin_classes(report.coverage))
         report.warnings.extend(_split_warning(report.split_overlaps))
         report.warnings.extend(_conflicts(self.speakers))
+        if self.clipped:
+            more = f" and {len(self.clipped) - SHOWN} more" if len(self.clipped) > SHOWN else ""
+            report.warnings.append(f"{len(self.clipped)} clip(s) are clipped (at least {CLIPPED_SHARE:.0%} of "
+                                   f"samples at full scale): {', '.join(self.clipped[:SHOWN])}{more}")
+        if report.n_clips and not self.with_speaker:
+            report.warnings.append(NO_SPEAKERS)
+        elif report.n_clips and self.with_speaker < report.n_clips:
+            report.warnings.append(f"{report.n_clips - self.with_speaker} clip(s) have no speaker_id and each "
+                                   "counts as its own speaker")
         if self.n_mismatched:
             report.warnings.append(f"{self.n_mismatched} clip(s) state a duration more than "
                                    f"{MISMATCH_SECONDS} s from their file's: {', '.join(self.mismatched)}")
@@ -254,21 +287,15 @@ def validate_manifest(path: Path | str, check_audio: bool = True,
         else:
             scan.add(item, line)
     scan.finish()
+    if report.n_clips == 0 and not report.problems:
+        scan.bad(Problem(str(path), None, None, "the manifest holds no clips (empty file)"), 0)
     return report
 
 
 def numbered_items(path: Path | str,
                    tax: Taxonomy | None = None) -> Iterator[tuple[int, Clip | Problem]]:
     """(line, clip or problem) per non-blank line, streamed (the line is what --skip-bad acts on)."""
-    path = Path(path)
-    if not path.is_file():
-        yield 0, Problem(str(path), None, None, "manifest file not found")
-        return
-    tax = tax or taxonomy()
-    with open(path, encoding="utf-8-sig") as handle:
-        for number, text in enumerate(handle, start=1):
-            if text.strip():
-                yield number, parse_line(text, number, str(path), path.parent, tax)
+    yield from numbered_lines(path, tax)
 
 
 def _thin_classes(coverage: dict[str, dict[str, tuple[int, int]]]) -> Iterable[str]:
@@ -316,8 +343,9 @@ def checked_clips(path: Path | str, skip_bad: bool = False, console: Console | N
                   check_audio: bool = True) -> list[Clip]:
     """The clips a run may use: every clip of a valid manifest; of an invalid one, the good clips
     when `skip_bad` (listing what was left out), else CorpusInvalidError."""
-    if not Path(path).is_file():  # nothing to skip: the plain error, without the --skip-bad hint
-        raise ManifestError([Problem(str(path), None, None, "manifest file not found")])
+    unreadable = manifest_file_problem(Path(path))
+    if unreadable is not None:  # nothing to skip: the plain error, without the --skip-bad hint
+        raise ManifestError([unreadable])
     report = validate_manifest(path, check_audio=check_audio)
     if not report.ok and not skip_bad:
         raise CorpusInvalidError(report)
@@ -330,7 +358,7 @@ def checked_clips(path: Path | str, skip_bad: bool = False, console: Console | N
     out.print(f"[bold yellow]--skip-bad: leaving out {len(report.bad_lines)} manifest line(s) "
               f"that failed validation[/]")
     for problem in report.problems[:50]:
-        out.print(f"  [yellow]skipped[/] {problem}")
+        out.print(f"  [yellow]skipped[/] {escape(str(problem))}", highlight=False)
     if len(report.problems) > 50:
         out.print(f"  ... and {len(report.problems) - 50} more "
                   f"(voiceleak validate {path} --json lists them all)")

@@ -30,12 +30,22 @@ from voiceleak.types import Clip
 )
 def import_hearsay(ctx: ImportContext) -> Iterator[Found | Problem]:
     root = _root(ctx.source)
+    clips = 0
     for attribute_dir in sorted(p for p in (root / "dataset" / "label").iterdir() if p.is_dir()):
         for class_file in sorted(attribute_dir.glob("*.csv")):
             for row in read_table(class_file, ctx, ","):
-                yield (
-                    row if isinstance(row, Problem) else _clip(ctx, root, attribute_dir.name, class_file, row)
-                )
+                item = row if isinstance(row, Problem) else _clip(ctx, root, attribute_dir.name, class_file, row)
+                clips += isinstance(item, Found)
+                yield item
+    if clips:
+        # HearSay's label files name no speaker: say so where the user looks, not only in validate.
+        ctx.note(NO_SPEAKER_IDS, clips)
+
+
+NO_SPEAKER_IDS = ("WARNING: HearSay's label files name no speaker, so these clips have no speaker_id and each "
+                  "counts as its own speaker: every interval then resamples clips, not people (too narrow), "
+                  "and the voiceprint probe cannot hold speakers out. Add \"speaker_id\" to each manifest "
+                  "line from a speaker list if you have one")
 
 
 def _root(source: Path) -> Path:
