@@ -10,8 +10,11 @@ each distinct request body for model "m" get a 429 and the next succeed (a retry
 body, so the script advances per retry). A fault ending in "*" repeats forever ("500*"). Faults:
 ok, 429 (with retry-after), 500, 400, 401 (echoes the caller's key in the message, as careless
 servers do), slow:SECONDS, malformed (200 with a non-JSON body), empty (200 with a JSON body that is
-not a reply), refusal (200: the API's structured refusal, no text). A model whose name starts with "deaf" ignores the
-audio and always gives the same answer.
+not a reply), refusal (200: the API's structured refusal, no text), 503 (an outage: the service is
+unavailable), 401long (a 401 whose long message repeats the caller's key at every offset, so any cut of
+the text splits a copy of it), echo (200: an answer that quotes the caller's key). Connection-level
+faults (reset, hangup, stall) live in servers.fault_server. A model whose name starts with "deaf"
+ignores the audio and always gives the same answer.
 """
 
 from __future__ import annotations
@@ -131,6 +134,10 @@ class SimServer:
         """A 200 reply in which the model declines (the API's own refusal shape)."""
         return self.error(500, "this server has no refusal shape")
 
+    def echo(self, model: str, key: str) -> web.Response:
+        """A 200 reply whose answer quotes the caller's key (subclasses give it their reply shape)."""
+        return self.error(500, f"this server has no reply shape; key {key}")
+
     # -- lifecycle ---------------------------------------------------------------------------
     @property
     def url(self) -> str:
@@ -201,6 +208,15 @@ class SimServer:
             return response
         if fault == "401":
             return self.error(401, f"Incorrect API key provided: {key}.")
+        if fault == "503":
+            response = self.error(503, "service unavailable (simulated outage)")
+            response.headers["retry-after-ms"] = "10"
+            return response
+        if fault == "401long":
+            echoed = " ".join(f"{'#' * (i % 7)}key={key}" for i in range(40))
+            return self.error(401, f"Incorrect API key provided. Details: {echoed}")
+        if fault == "echo":
+            return self.echo(model, key)
         if fault == "400":
             return self.error(400, "bad request (simulated)")
         if fault == "malformed":
