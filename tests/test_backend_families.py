@@ -122,3 +122,59 @@ def test_the_checkpoints_generation_config_is_kept_explicitly_and_recorded(tmp_p
     out = asyncio.run(model.generate([Request("a", "What is the sex of the speaker?", audio,  # type: ignore[union-attr]
                                               decoding=Decoding(max_tokens=4))]))
     assert out[0].ok, out[0].error
+
+
+#: the chat template circulating with Qwen/Qwen2-Audio-7B-Instruct: it places the audio token only for
+#: a part that has an "audio" or "audio_url" key
+QWEN2_AUDIO_HUB_TEMPLATE = (
+    "{% set audio_count = namespace(value=0) %}{% for message in messages %}{% if loop.first and "
+    "message['role'] != 'system' %}<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n{% endif %}"
+    "<|im_start|>{{ message['role'] }}\n{% if message['content'] is string %}{{ message['content'] }}<|im_end|>\n"
+    "{% else %}{% for content in message['content'] %}{% if 'audio' in content or 'audio_url' in content %}"
+    "{% set audio_count.value = audio_count.value + 1 %}Audio {{ audio_count.value }}: "
+    "<|audio_bos|><|AUDIO|><|audio_eos|>\n{% elif 'text' in content %}{{ content['text'] }}{% endif %}"
+    "{% endfor %}<|im_end|>\n{% endif %}{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+)
+
+
+def test_qwen2_audio_parts_satisfy_the_hub_template(tmp_path: Path) -> None:
+    """Item 9: with the hub's template, a bare {"type": "audio"} part places no audio token."""
+    import asyncio
+
+    import numpy as np
+
+    from tiny_audio_llms import build_qwen2_audio
+    from voiceleak.types import Audio, Decoding, Request
+
+    model = build_model(f"transformers:{build_qwen2_audio(tmp_path / 'qwen')} offline=true")
+    model.processor.chat_template = QWEN2_AUDIO_HUB_TEMPLATE  # type: ignore[attr-defined]
+    audio = Audio(np.sin(np.arange(8000) * 0.1).astype(np.float32), 16_000)
+    request = Request("a", "What is the sex of the speaker?", audio, decoding=Decoding(max_tokens=3))
+    [part, _] = model.family.messages(request, audio, None)[0]["content"]  # type: ignore[attr-defined]
+    assert part["type"] == "audio" and "audio_url" in part
+    out = asyncio.run(model.generate([request]))  # type: ignore[union-attr]
+    assert out[0].ok, out[0].error  # the backend checks the audio token was placed and features exist
+
+
+def test_gemma3n_cuts_long_clips_itself_and_says_so() -> None:
+    """Item 9: Gemma 3n's extractor truncates at 30 s silently; the backend cuts and records it."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from voiceleak.models.hf_transformers import TransformersModel
+    from voiceleak.types import Audio, Request
+
+    family = choose_family("gemma3n")
+    assert family.cut_to_window and family.window(None) == 30.0
+    owner = SimpleNamespace(family=family, processor=None)
+    long, short = (Audio(np.zeros(n * 16_000, dtype=np.float32), 16_000) for n in (45, 10))
+    audios, metas = TransformersModel._audio_inputs(owner, [Request("a", "?", long),  # type: ignore[arg-type]
+                                                            Request("b", "?", short)])
+    assert audios[0] is not None and audios[0].duration == 30.0 and metas[0] == {"audio_cut_to_s": 30.0}
+    assert audios[1] is not None and audios[1].duration == 10.0 and metas[1] == {}
+
+
+def test_omni_families_pass_no_deprecated_processor_arguments() -> None:
+    for name in ("qwen2_5_omni", "qwen3_omni_moe"):
+        assert "use_audio_in_video" not in choose_family(name).processor_kwargs

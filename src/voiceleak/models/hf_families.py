@@ -62,6 +62,11 @@ class Family:
     #: audio longer than the feature extractor's window is cut by the extractor; cut it here instead
     #: so the record says so
     cut_to_window: bool = False
+    #: the extractor's window in seconds where it is not `chunk_length` (Gemma 3n: 480,000 samples)
+    window_s: float | None = None
+    #: extra keys of the audio part, for chat templates that test for them (Qwen2-Audio's hub template
+    #: places its audio token only where a part has an "audio_url" or "audio" key)
+    audio_part_keys: Mapping[str, str] = field(default_factory=dict)
     processor_kwargs: Mapping[str, Any] = field(default_factory=dict)
     #: (module, what it is for, extra that installs it): checked before anything loads, so a family
     #: whose processor or adapter cannot work here is refused with the reason, never run degraded
@@ -92,7 +97,14 @@ class Family:
         if self.tokenize_in_template:
             return {"type": "audio", "base64": base64.b64encode(to_wav_bytes(audio)).decode("ascii")}
         # The samples reach the processor through audio=; the part only places the audio token.
-        return {"type": "audio"}
+        return {"type": "audio", **self.audio_part_keys}
+
+    def window(self, processor: Any) -> float | None:
+        """Seconds of audio the feature extractor keeps (None: it keeps everything or does not say)."""
+        if self.window_s:
+            return self.window_s
+        found = getattr(getattr(processor, "feature_extractor", None), "chunk_length", None)
+        return float(found) if found else None
 
 
 PHI4_UNSUPPORTED = (
@@ -146,22 +158,21 @@ GENERIC = Family("generic", (), feature_keys=("input_features", "audio_input_fea
                                                 "audio_values"))
 
 FAMILIES: tuple[Family, ...] = (
-    Family("qwen2-audio", ("qwen2_audio",), cut_to_window=True),
+    Family("qwen2-audio", ("qwen2_audio",), cut_to_window=True,
+           audio_part_keys={"audio_url": "request-audio"}),
+    # no use_audio_in_video: deprecated in transformers 5.x (removed in 5.25), and False is the default
     Family("qwen2.5-omni", ("qwen2_5_omni", "qwen2_5_omni_thinker"),
-           model_class="Qwen2_5OmniThinkerForConditionalGeneration",
-           processor_kwargs={"use_audio_in_video": False}),
+           model_class="Qwen2_5OmniThinkerForConditionalGeneration"),
     Family("qwen3-omni", ("qwen3_omni_moe", "qwen3_omni_moe_thinker"),
-           model_class="Qwen3OmniMoeThinkerForConditionalGeneration",
-           processor_kwargs={"use_audio_in_video": False}),
+           model_class="Qwen3OmniMoeThinkerForConditionalGeneration"),
     Family("phi4-multimodal", ("phi4_multimodal",), feature_keys=("audio_input_features",),
-           requires=(("torchvision", "its processor's image half", "phi4"),
-                     ("peft", "its speech LoRA", "transformers")),
            unsupported=PHI4_UNSUPPORTED),
     Family("voxtral", ("voxtral",), tokenize_in_template=True),
     Family("granite-speech", ("granite_speech",), audio_in_text=True, needs_lora=True,
            requires=(("torchaudio", "its feature extractor (log-mel spectrogram)", "granite"),
                      ("peft", "its LoRA adapter", "transformers"))),
-    Family("gemma3n", ("gemma3n",)),
+    # the extractor truncates at 480,000 samples (30 s) without a word: cut here, recorded in the sample
+    Family("gemma3n", ("gemma3n",), cut_to_window=True, window_s=30.0),
     Family("audioflamingo3", ("audioflamingo3",), model_class="AudioFlamingo3ForConditionalGeneration"),
 )
 

@@ -146,7 +146,7 @@ class TransformersModel:
 
     def _audio_inputs(self, batch: Sequence[Request]) -> tuple[list[Audio | None], list[dict[str, Any]]]:
         """Each request's audio at 16 kHz, cut to the extractor's window where the family needs it."""
-        window = getattr(getattr(self.processor, "feature_extractor", None), "chunk_length", None)
+        window = self.family.window(self.processor)
         audios: list[Audio | None] = []
         metas: list[dict[str, Any]] = []
         for request in batch:
