@@ -47,6 +47,7 @@ class Estimate:
     p_value: float | None = None  # against `null`, two-sided unless the caller says otherwise
     level: float = LEVEL
     note: str = ""
+    bounds: tuple[float, float] | None = None  # the range the figure can take; intervals never pass it
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"value": _round(self.value), "low": _round(self.low), "high": _round(self.high),
@@ -66,7 +67,10 @@ class Estimate:
         if self.status != "ok" or self.se is None or self.df is None or self.value is None:
             return replace(self, level=level)
         half = _t_quantile(level, self.df) * self.se
-        return replace(self, low=self.value - half, high=self.value + half, level=level)
+        low, high = self.value - half, self.value + half
+        if self.bounds is not None:
+            low, high = max(low, self.bounds[0]), min(high, self.bounds[1])
+        return replace(self, low=low, high=high, level=level)
 
 
 def _round(x: float | None) -> float | None:
@@ -123,7 +127,8 @@ def stratified(strata: Sequence[np.ndarray], weights: Sequence[float], *, unit: 
         if bound is not None:
             return bound
     spreads = [_spread(s, unit_range) for s in strata]
-    return _t_interval(value, strata, weights, spreads, unit, null, alternative, level)
+    found = _t_interval(value, strata, weights, spreads, unit, null, alternative, level)
+    return _clipped(found, _possible(weights, unit_range))
 
 
 #: Weight of the pseudo-units at each end of the range added to a stratum's spread (not its mean):
@@ -153,13 +158,26 @@ def _t_interval(value: float, strata: Sequence[np.ndarray], weights: Sequence[fl
                     unit=unit, n_units=sum(len(s) for s in strata), se=se, df=df, p_value=p, level=level)
 
 
+def _possible(weights: Sequence[float], unit_range: tuple[float, float]) -> tuple[float, float]:
+    """The range θ can take when every unit value lies in `unit_range`."""
+    low = sum(a * (unit_range[0] if a > 0 else unit_range[1]) for a in weights)
+    high = sum(a * (unit_range[1] if a > 0 else unit_range[0]) for a in weights)
+    return low, high
+
+
+def _clipped(found: Estimate, bounds: tuple[float, float]) -> Estimate:
+    """An interval never reaches past what the figure can be (a share above 100%)."""
+    if found.low is None or found.high is None:
+        return found
+    return replace(found, low=max(found.low, bounds[0]), high=min(found.high, bounds[1]), bounds=bounds)
+
+
 def _bound_at_extreme(value: float, strata: Sequence[np.ndarray], weights: Sequence[float], unit: str,
                       unit_range: tuple[float, float], level: float) -> Estimate | None:
     """No unit differs from another in its stratum: an exact bound where they all sit at an extreme
     (None elsewhere: the t interval's pseudo-units then give the spread the data cannot show)."""
     n_units = sum(len(s) for s in strata)
-    lo_possible = sum(a * (unit_range[0] if a > 0 else unit_range[1]) for a in weights)
-    hi_possible = sum(a * (unit_range[1] if a > 0 else unit_range[0]) for a in weights)
+    lo_possible, hi_possible = _possible(weights, unit_range)
     share = clopper_pearson_extreme(n_units, level)
     span = hi_possible - lo_possible
     method = f"exact one-sided {level:.0%} bound over {n_units} {unit}s (Clopper–Pearson)"

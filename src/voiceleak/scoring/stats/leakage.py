@@ -65,7 +65,8 @@ class ClassCell:
         if self.k > 1 and all(len(s) == 1 for s in strata):  # one unit per class (speaker identity)
             strata, weights = [groups], [1.0]
         found = stratified(strata, weights, unit=self.units.kind, unit_range=unit_range, null=null,
-                           constant=self.constant if constant is None else constant, labels=self.classes)
+                           constant=self.constant if constant is None else constant,
+                           labels=self.classes if len(strata) == self.k else None)
         return _noted(found, self.units)
 
 
