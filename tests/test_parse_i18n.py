@@ -269,11 +269,13 @@ def test_every_class_of_every_attribute_has_synonyms_in_every_language() -> None
     assert all(a.translations.heads.get(language) for a in taxonomy() if not a.open_set for language in LANGUAGES)
 
 
-@pytest.mark.parametrize(("attribute", "label", "language", "word"), _synonyms(),
-                         ids=[f"{a}:{w}" for a, _, _, w in _synonyms()])
-def test_each_synonym_alone_is_its_class(attribute: str, label: str, language: str, word: str) -> None:
-    parsed = parse_answer(word, taxonomy().get(attribute))
-    assert (parsed.outcome, parsed.label) == (A, label), parsed.detail
+def test_each_synonym_alone_is_its_class() -> None:
+    synonyms = _synonyms()
+    assert len(synonyms) > 1000
+    wrong = [(attribute, language, word, parsed.outcome.value, parsed.label)
+             for attribute, label, language, word in synonyms
+             if ((parsed := parse_answer(word, taxonomy().get(attribute))).outcome, parsed.label) != (A, label)]
+    assert not wrong
 
 
 def test_corpus_labels_in_other_languages_are_classes() -> None:
