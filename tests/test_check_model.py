@@ -121,7 +121,7 @@ def test_errors_instead_of_answers_fail() -> None:
     clips = probes(6)
     responses = {p.id: Response(p.id, None, error="HTTP 500") for p in clips}
     verdict = judge(responses, clips, None)
-    assert not verdict.ok and "words of only 0" in verdict.problems[0] and "error" in verdict.warnings[0]
+    assert not verdict.ok and "words of only 0" in verdict.problems[0] and "6 errors" in verdict.warnings[0]
 
 
 def test_the_stated_error_rate_bounds_every_deaf_strategy() -> None:

@@ -176,7 +176,9 @@ def judge(responses: dict[str, Response], probes: Sequence[Probe], silence_id: s
     verdict = Verdict(needed=required, false_pass=1 / math.factorial(required))
     failed = [p.id for p in probes if not responses[p.id].ok]
     if failed:
-        verdict.warnings.append(f"{len(failed)} of {len(probes)} speech clips got an error, not an answer")
+        blocked = sum(1 for i in failed if responses[i].meta.get("blocked"))
+        verdict.warnings.append(f"{len(failed)} of {len(probes)} speech clips got no answer "
+                                f"({len(failed) - blocked} errors, {blocked} blocked by the provider)")
     for probe in probes:
         reply = responses[probe.id]
         if reply.ok and best_match(reply.text or "", probes)[0] == probe.id:
