@@ -178,3 +178,16 @@ def test_gemma3n_cuts_long_clips_itself_and_says_so() -> None:
 def test_omni_families_pass_no_deprecated_processor_arguments() -> None:
     for name in ("qwen2_5_omni", "qwen3_omni_moe"):
         assert "use_audio_in_video" not in choose_family(name).processor_kwargs
+
+
+def test_omni_families_are_refused_by_name_where_torchvision_cannot_load() -> None:
+    """Their processors cannot be built without torchvision; say so instead of an AttributeError."""
+    for name in ("qwen2_5_omni", "qwen3_omni_moe"):
+        family = choose_family(name)
+        try:
+            import torchvision  # noqa: F401
+        except Exception:
+            with pytest.raises(UnsupportedFamilyError, match=r"needs torchvision .*(voiceleak\[omni\]|CPU-only)"):
+                check_supported(family)
+        else:  # pragma: no cover - a working torchvision: nothing to refuse
+            check_supported(family)

@@ -115,6 +115,9 @@ PHI4_UNSUPPORTED = (
     "speech=<path>/speech-lora, then openai:speech base_url=...)")
 
 
+OMNI_VIDEO = ("torchvision", "the video processor inside its processor", "omni")
+
+
 class UnsupportedFamilyError(RuntimeError):
     """A family that cannot run correctly here: refused before anything is loaded."""
 
@@ -161,10 +164,11 @@ FAMILIES: tuple[Family, ...] = (
     Family("qwen2-audio", ("qwen2_audio",), cut_to_window=True,
            audio_part_keys={"audio_url": "request-audio"}),
     # no use_audio_in_video: deprecated in transformers 5.x (removed in 5.25), and False is the default
+    # their processors hold a video processor that cannot be built without torchvision
     Family("qwen2.5-omni", ("qwen2_5_omni", "qwen2_5_omni_thinker"),
-           model_class="Qwen2_5OmniThinkerForConditionalGeneration"),
+           model_class="Qwen2_5OmniThinkerForConditionalGeneration", requires=(OMNI_VIDEO,)),
     Family("qwen3-omni", ("qwen3_omni_moe", "qwen3_omni_moe_thinker"),
-           model_class="Qwen3OmniMoeThinkerForConditionalGeneration"),
+           model_class="Qwen3OmniMoeThinkerForConditionalGeneration", requires=(OMNI_VIDEO,)),
     Family("phi4-multimodal", ("phi4_multimodal",), feature_keys=("audio_input_features",),
            unsupported=PHI4_UNSUPPORTED),
     Family("voxtral", ("voxtral",), tokenize_in_template=True),

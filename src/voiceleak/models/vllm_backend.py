@@ -36,8 +36,9 @@ from voiceleak.models.http_common import AUDIO_PART_STYLES, chat_messages
 from voiceleak.spec import Spec, SpecError
 from voiceleak.types import Decoding, Request, Response
 
-INSTALL_HINT = ("the vllm backend needs vLLM (Linux with a CUDA GPU), in its own environment: vLLM pins its own "
-                "torch, so see the README's vLLM section (pip install 'voiceleak[vllm]' there)")
+INSTALL_HINT = ("the vllm backend needs vLLM (Linux with a CUDA GPU): pip install 'voiceleak[vllm]' (vLLM "
+                "0.30-0.32, built on the project's torch 2.13.0; a newer vLLM pins another torch and needs its "
+                "own environment)")
 #: generation-config fields the shared Decoding does not set: kept from the checkpoint, passed explicitly
 KEPT_FROM_CHECKPOINT = ("repetition_penalty", "top_k", "min_p")
 #: their values when they change nothing
