@@ -202,6 +202,8 @@ def compact(
         return "n/a"
     scale, digits = (1.0, 1) if score else (100.0, 0)
     text = f"{value['value'] * scale:+.{digits}f}"
+    if value.get("status") == "too_few":
+        return text + " (too few voices)"
     if value.get("low") is not None and value.get("high") is not None:
         text += f" [{value['low'] * scale:+.{digits}f}, {value['high'] * scale:+.{digits}f}]"
     found = (test or {}).get("test") or {}
@@ -214,7 +216,7 @@ def compact(
 def _console_decisions(rows: Sequence[Mapping[str, Any]], console: Console) -> None:
     for model in sorted({r["model"] for r in rows}):
         table = Table(
-            title=f"{model}: same sentence, different voices - gap A−B, paired by sentence",
+            title=f"{model}: same sentences, different voices - gap A−B over voices (each voice one observation)",
             title_justify="left",
             header_style="bold",
         )
@@ -223,7 +225,7 @@ def _console_decisions(rows: Sequence[Mapping[str, Any]], console: Console) -> N
             "audio",
             "A vs B",
             "measure",
-            "pairs",
+            "voices",
             "gap (audio)",
             "gap (text only)",
             "voice effect",

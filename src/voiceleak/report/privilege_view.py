@@ -20,13 +20,13 @@ ROLE_ROWS = (("end-to-end", "e2e"), ("cascade", "cascade"), ("e2e − cascade (p
              ("voice adds (e2e − words only)", "voice_adds"), ("voiceprint probe", "probe"), ("blind", "blind"))
 SHORT_APPLICATION = ("application", "metric", "e2e", "cascade", "cascade loss")
 
-NOTE = ("Leakage = balanced accuracy minus chance over every valid reply (a refusal or unparseable reply counts "
-        "as a chance guess: it reveals nothing), "
-        "on the clips both the end-to-end model and the cascade answered without error. Intervals: 95% "
-        "bootstrap over speakers; differences are paired (one resample for both models, same clips). "
-        "Chance = 1 / classes present among those clips. Voice adds = end-to-end minus the same model given "
-        "only the transcript. Cascade loss: how much worse the cascade does on the application (WER points, "
-        "or accuracy points).")
+NOTE = ("Leakage = balanced accuracy above the null of the model's own replies (a constant answer, a random "
+        "guess, an answer outside the classes present or a refusal sits at 0), on the clips both the "
+        "end-to-end model and the cascade answered without error. Units: speakers, each counting once. "
+        "Differences are paired: each speaker's mean difference is one observation. Intervals: Student t over "
+        "speakers, simultaneous over the attributes (Bonferroni), which is what the verdict reads. "
+        "Voice adds = end-to-end minus the same model given only the transcript. Cascade loss: how much worse "
+        "the cascade does on the application (WER points, or accuracy points).")
 STAND_IN = ("No end-to-end audio language model runs offline, so the end-to-end column is the voiceprint "
             "probe standing in for what an end-to-end model COULD reach from the voice: an upper bound "
             "from the voice alone, trained on this corpus. A real model may reach less, or more through "

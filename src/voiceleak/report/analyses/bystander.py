@@ -16,12 +16,11 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
-
 from voiceleak.report.aggregate import analysis
 from voiceleak.report.console import interval_text
 from voiceleak.report.html import esc, section, table_html
-from voiceleak.scoring.stats import stratified
+from voiceleak.scoring.metrics import unit_share
+from voiceleak.scoring.stats import Units, class_cell, leakage, null_level
 from voiceleak.spec import SpecError, parse_spec
 from voiceleak.tasks.bystander import mixture_fields
 from voiceleak.types import Outcome, SampleRecord
@@ -32,20 +31,14 @@ PLACEMENT_ORDER = ("overlap", "before", "after")
 
 
 def speaker_share(flags: Sequence[bool], speakers: Sequence[str | None]) -> dict[str, Any]:
-    """A proportion with its n and 95% interval over speakers: the one place these sections compute
-    statistics (the statistics core's rate: one value per speaker, each speaker counted once, its t
-    interval, declined below the core's minimum of speakers). Clips stand in for speakers, and say
-    so, when any record lacks one."""
-    values = np.asarray(flags, dtype=np.float64)
+    """A proportion with its n and 95% interval over speakers: the statistics core's share (one value
+    per speaker, each counted once, declined below the core's minimum). Clips stand in for speakers,
+    and say so, when any record lacks one."""
     units = [str(s) if s else "" for s in speakers]
-    kind = "speaker" if all(units) else "clip"
-    ids = units if kind == "speaker" else [f"clip{i}" for i in range(len(units))]
-    members: dict[str, list[float]] = defaultdict(list)
-    for unit, value in zip(ids, values, strict=True):
-        members[unit].append(float(value))
-    per_unit = np.asarray([np.mean(members[u]) for u in sorted(members)], dtype=np.float64)
-    found = stratified([per_unit], [1.0], unit=kind).to_dict()
-    return {**found, "n": len(values), "n_speakers": len({u for u in units if u})}
+    found = unit_share(Units("speaker", tuple(units)) if all(units) else
+                       Units("clip", tuple(f"clip{i}" for i in range(len(units))),
+                             "some records carry no speaker id: clips are resampled"), flags)
+    return {**found, "n": len(flags), "n_speakers": len({u for u in units if u})}
 
 
 def no_audio_llm(models: Sequence[str]) -> bool:
@@ -97,7 +90,7 @@ def bystander_statistics(records: Sequence[SampleRecord], header: dict[str, Any]
             "model": model, "task": task, "transform": transform, "attribute": params.get("attribute"),
             "about": params.get("about", "bystander"), "ask": params.get("ask", "direct"),
             "n": len(members), "n_valid": len(usable), "n_error": len(members) - len(usable),
-            "chance": _chance(usable), **_rates(usable),
+            **_leakage(usable), **_rates(usable),
         }
         for key, order in (("level", LEVEL_ORDER), ("placement", PLACEMENT_ORDER)):
             values = sorted({f.get(key, "") for f in fields} - {"", "-"},
@@ -111,9 +104,12 @@ def bystander_statistics(records: Sequence[SampleRecord], header: dict[str, Any]
     return {"rows": rows, "no_audio_llm": bool(rows) and no_audio_llm(models), "models": models}
 
 
-def _chance(records: Sequence[SampleRecord]) -> float | None:
-    classes = {r.truth for r in records if r.truth is not None}
-    return round(1 / len(classes), 4) if classes else None
+def _leakage(records: Sequence[SampleRecord]) -> dict[str, Any]:
+    """The one leakage (`stats.leakage`) about the person asked about, and this model's null."""
+    cell = class_cell(records)
+    if cell is None:
+        return {"leakage": None, "null": None}
+    return {"leakage": leakage(cell).to_dict(), "null": round(null_level(cell), 4)}
 
 
 @section("bystander")
@@ -125,11 +121,12 @@ def bystander_section(results: dict[str, Any]) -> str:
     levels = [v for v in LEVEL_ORDER if any(v in r["by_level"] for r in rows)]
     placements = [v for v in PLACEMENT_ORDER if any(v in r["by_placement"] for r in rows)]
     table = [[r["model"], r["attribute"], r["about"], r["ask"], r["transform"], r["n_valid"],
-              r["accuracy_all"]["n_speakers"], "n/a" if r["chance"] is None else f"{r['chance'] * 100:.0f}",
-              interval_text(r["accuracy_all"]), interval_text(r["answer_rate"]), interval_text(r["refusal_rate"]),
+              r["accuracy_all"]["n_speakers"], "n/a" if r["null"] is None else f"{r['null'] * 100:.0f}",
+              interval_text(r["leakage"], signed=True), interval_text(r["accuracy_all"]),
+              interval_text(r["answer_rate"]), interval_text(r["refusal_rate"]),
               *(interval_text(r["by_level"].get(v)) for v in levels),
               *(interval_text(r["by_placement"].get(v)) for v in placements)] for r in rows]
-    headers = ["model", "attribute", "about", "ask", "transform", "n", "people", "chance %", "right %",
+    headers = ["model", "attribute", "about", "ask", "transform", "n", "people", "null %", "leakage", "right %",
                "answered %", "refused %", *(f"right at {v} dB" for v in levels), *(f"right, {v}" for v in placements)]
     note = ("A second speaker of the corpus overlaid on a primary clip (voiceleak mix). 'about' is the person "
             "asked about: the bystander, the primary (the comparison) or the bystander's clip alone (the "
