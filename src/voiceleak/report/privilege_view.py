@@ -74,7 +74,7 @@ def privilege_section(results: Mapping[str, Any]) -> str:
         "<h2>Least privilege: end-to-end vs cascade</h2>"
         f"<p class=\"note\">{esc(roles_line(data))}</p>"
         + "".join(f"<p class=\"note\"><b>{esc(n)}</b></p>" for n in notes)
-        + "<h3>Leakage per sensitive attribute (points above chance)</h3>"
+        + "<h3>Leakage per sensitive attribute (points above each model's own null)</h3>"
         + table_html(list(ATTRIBUTE_COLUMNS), [list(attribute_cells(r)) for r in data["attributes"]])
         + "<h3>Utility on the application</h3>"
         + table_html(list(APPLICATION_COLUMNS), [list(application_cells(r)) for r in data["applications"]])
@@ -87,8 +87,8 @@ def print_privilege(results: Mapping[str, Any], console: Console | None = None) 
     if not data:
         return
     console = console or Console()
-    leak = Table(title="least privilege — leakage, points above chance [95% CI]", header_style="bold",
-                 title_justify="left")
+    leak = Table(title="least privilege — leakage, points above each model's own null [simultaneous 95% CI]",
+                 header_style="bold", title_justify="left")
     leak.add_column("")
     for row in data["attributes"]:
         leak.add_column(row["attribute"], justify="right")

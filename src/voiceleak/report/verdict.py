@@ -12,7 +12,7 @@ Rules, in order (thresholds are options with these defaults):
 1. loss interval entirely above `max_utility_loss`         -> "end-to-end is necessary"
 2. loss interval entirely at or below `max_utility_loss`, and
    a. some attribute's gap interval excludes 0 with the gap >= `min_leak_gap`, and the end-to-end
-      leakage on it is itself above chance (its interval excludes 0)        -> "cascade: less privilege"
+      leakage on it is itself above its null (its interval excludes 0)      -> "cascade: less privilege"
    b. every attribute's gap interval lies below `min_leak_gap`                -> "no privilege gap"
 3. anything else (an interval straddles a threshold)        -> "inconclusive"
 """
@@ -89,7 +89,7 @@ def points(value: float | None, signed: bool = True) -> str:
 
 
 def span(low: float | None, high: float | None) -> str:
-    return "[n/a]" if low is None or high is None else f"[{low * 100:.1f}, {high * 100:.1f}]"
+    return "(no interval)" if low is None or high is None else f"[{low * 100:.1f}, {high * 100:.1f}]"
 
 
 def significant(gap: Gap, t: Thresholds) -> bool:
@@ -158,4 +158,4 @@ def _why_unclear(u: Utility, gaps: Sequence[Gap], t: Thresholds) -> str:
     named = ", ".join(f"{g.attribute} {points(g.value)} {span(g.low, g.high)}" for g in wide) or "none"
     return (f"{_utility_phrase(u)}, but the leakage gaps are too uncertain to call ({named}; a gap counts "
             f"from {points(t.min_leak_gap, False)} points with an interval excluding 0, over an end-to-end "
-            "leakage above chance)")
+            "leakage above its null)")
