@@ -39,6 +39,8 @@ def _interval_part(figure: Mapping[str, Any], scale: float, digits: int, sep: st
         return " (exact: one reply to every clip)"
     if status == "too_few":
         return f" (too few {figure.get('unit', 'speaker')}s for an interval)"
+    if status == "no_spread":
+        return f" (no spread across {units}: no interval)"
     if low is not None and high is not None:
         return f" [{low * scale:.{digits}f}{sep}{high * scale:.{digits}f}]"
     return ""

@@ -60,6 +60,9 @@ def bootstrap(statistic: Statistic, units: Units, strata: Sequence[str] | None =
     if len(values) < resamples * 0.5:
         return Estimate(point, status="too_few", unit=units.kind, n_units=units.count,
                         note="most resamples could not compute the statistic")
+    if float(np.ptp(values)) < 1e-12:
+        return Estimate(point, status="no_spread", unit=units.kind, n_units=units.count,
+                        note=f"every resample of {units.kind}s gives the same value: no interval can be drawn")
     tail = (1 - LEVEL) / 2 * 100
     return Estimate(point, float(np.percentile(values, tail)), float(np.percentile(values, 100 - tail)),
                     method=f"percentile bootstrap over {units.kind}s", unit=units.kind, n_units=units.count,

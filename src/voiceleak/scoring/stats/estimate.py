@@ -38,7 +38,7 @@ class Estimate:
     value: float | None
     low: float | None = None
     high: float | None = None
-    status: str = "ok"  # ok | exact | bound | too_few | empty
+    status: str = "ok"  # ok | exact | bound | too_few | no_spread (bootstrap) | empty
     method: str = ""
     unit: str = "speaker"
     n_units: int = 0
@@ -122,7 +122,7 @@ def stratified(strata: Sequence[np.ndarray], weights: Sequence[float], *, unit: 
         return Estimate(value, status="too_few", unit=unit, n_units=n_units,
                         note=f"too few {unit}s for an interval ({counts}; at least {min_units} per "
                              f"{'class' if len(strata) > 1 else 'cell'} are needed)")
-    if all(float(s.var()) == 0 for s in strata):
+    if all(float(np.ptp(s)) < 1e-12 for s in strata):  # no unit differs (up to rounding)
         bound = _bound_at_extreme(value, strata, weights, unit, unit_range, level)
         if bound is not None:
             return bound
