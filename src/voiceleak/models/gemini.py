@@ -72,7 +72,7 @@ FILE_WAIT_S = 120.0
 
 
 @models.register("gemini", "Google Gemini through google-genai; args: base_url, api_key_env, "
-                           "max_concurrency, rpm, timeout, max_retries, retry_delay, inline_limit_mb, "
+                           "max_concurrency, rpm, timeout, max_retries, retry_delay, max_retry_wait, inline_limit_mb, "
                            "thinking_budget")
 class GeminiModel:
     accepts_audio = True

@@ -106,7 +106,7 @@ def split_headers(spec: Spec) -> dict[str, str]:
 
 @models.register("openai", "OpenAI-compatible chat completions (OpenAI, vllm serve, SGLang, DashScope, "
                            "OpenRouter); args: base_url, api_key_env, max_concurrency, rpm, timeout, "
-                           "max_retries, audio_part=input_audio|audio_url, requires_audio, token_field, "
+                           "max_retries, audio_part=input_audio|audio_url, requires_audio, token_field, stream, "
                            "header.NAME=VALUE")
 class OpenAIChatModel:
     accepts_audio = True
