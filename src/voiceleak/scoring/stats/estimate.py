@@ -74,7 +74,7 @@ class Estimate:
 
 
 def _round(x: float | None) -> float | None:
-    return None if x is None or not math.isfinite(x) else round(float(x), 4)
+    return None if x is None or not math.isfinite(x) else round(float(x), 4) + 0.0  # + 0.0: no "-0"
 
 
 def _t_quantile(level: float, df: float) -> float:
