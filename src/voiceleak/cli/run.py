@@ -59,7 +59,7 @@ def execute_run(config: RunConfig, options: RunOptions) -> dict[str, object]:
         raise typer.Exit(130) from exc
     try:
         results = runner.finish()
-    except OSError as exc:
+    except (OSError, RunDirError) as exc:
         raise fail(f"the samples are safe in {options.out}, but the report could not be written: "
                    f"{clean(str(exc), config)}; free space, then run: voiceleak report {options.out}") from exc
     err.print(f"{added} new samples; results in {options.out}/results.json and {options.out}/report.html",

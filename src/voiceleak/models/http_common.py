@@ -70,6 +70,7 @@ def safe_url(url: str) -> str:
 #: every secret a Redactor was built with in this process: the runner removes them from anything a
 #: server sends back (an echoed key) before it reaches the response cache or the run log
 _KNOWN_SECRETS: set[str] = set()
+AUTH_SCHEMES = ("bearer", "basic", "token", "apikey", "api-key", "key")
 
 
 def secret_forms(secrets: Iterable[str | None]) -> list[str]:
@@ -80,7 +81,11 @@ def secret_forms(secrets: Iterable[str | None]) -> list[str]:
     for secret in secrets:
         if not secret:
             continue
-        for form in (secret.strip(), secret.strip().split(" ")[-1]):
+        scheme, _, token = secret.strip().partition(" ")
+        forms = [secret.strip()]
+        if scheme.lower() in AUTH_SCHEMES:
+            forms.append(token.strip())
+        for form in forms:
             if len(form) >= 6:
                 found.add(form)
     return sorted(found, key=len, reverse=True)

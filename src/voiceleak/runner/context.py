@@ -27,7 +27,7 @@ from voiceleak.types import Audio, Clip, Decoding, Outcome, Request, Response, S
 
 Item = tuple[str, int, str]  # clip id, repeat, sample key
 Emit = Callable[[SampleRecord], Awaitable[None]]
-DEFAULT_DEADLINE_S = 600.0
+DEFAULT_DEADLINE_S = 300.0  # a client's own timeout (120 s) and one retry fit; 5 x 120 s do not
 DEFAULT_DOWN_AFTER = 20
 
 
