@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import errno
 import json
-import math
 import os
 import socket
 import sqlite3
@@ -545,6 +544,12 @@ def _long_401(corpus: Path, tmp_path: Path, server: FaultServer, *_: Any) -> Cas
                  str(tmp_path / "r")], ["ended in an error"], code=0, never=pieces(KEY))
 
 
+def _check_model_long_401(corpus: Path, tmp_path: Path, server: FaultServer, *_: Any) -> Case:
+    server.faults["sim"] = ["401long*"]
+    return Case(["check-model", openai_spec(server, "sim")], ["HTTP 401", "REDACTED"],
+                code=1, never=pieces(KEY))
+
+
 def _header_secret_in_spec_error(corpus: Path, tmp_path: Path, server: FaultServer, *_: Any) -> Case:
     spec = openai_spec(server, "sim", f"header.X-Api-Key={HEADER_SECRET} rpm=fast")
     return Case(["run", "-c", str(corpus), "-m", spec, "-o", str(tmp_path / "r")], ["rpm must be a float"],
@@ -601,6 +606,7 @@ SWEEP: dict[str, Setup] = {
     "provider outage (503)": _outage,
     # secrets
     "long 401 echoing the key": _long_401,
+    "long 401 echoing the key (check-model)": _check_model_long_401,
     "header value in a spec error": _header_secret_in_spec_error,
 }
 
@@ -627,5 +633,4 @@ def test_sweep_every_case_ends_in_a_clear_named_message(name: str, corpus: Path,
 
 def test_sweep_size() -> None:
     """The figure reported for issue 19: every case of the table gets a clear, named message."""
-    assert len(SWEEP) >= 35
-    assert not math.isnan(len(SWEEP))
+    assert len(SWEEP) >= 38
