@@ -248,6 +248,17 @@ def test_answers_are_logged_and_cached_as_they_land(server: FaultServer, corpus:
     assert len(lines(out)) == 24
 
 
+# -- 7. no NaN reaches a JSON file ---------------------------------------------------------------------
+def test_the_header_never_holds_nan(tmp_path: Path) -> None:
+    log = RunLog(tmp_path / "run")
+    log.start({"corpus": {"minutes": float("nan"), "clips": [float("inf"), 1.0]}}, {})
+    log.close()
+    def refuse(token: str) -> None:
+        raise ValueError(token)
+    header = json.loads((tmp_path / "run" / "header.json").read_text(), parse_constant=refuse)
+    assert header["corpus"] == {"minutes": None, "clips": [None, 1.0]}
+
+
 # -- 8. one run at a time per directory ---------------------------------------------------------------
 def test_a_second_run_into_a_locked_directory_is_refused_naming_the_holder(corpus: Path, tmp_path: Path) -> None:
     out = tmp_path / "run"

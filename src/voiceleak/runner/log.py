@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import math
 import os
 import socket
 from collections.abc import Iterator, Mapping
@@ -70,6 +71,17 @@ def read_line(raw: bytes) -> dict[str, Any] | str:
     if not isinstance(data, dict) or not isinstance(data.get("key"), str):
         return "not a sample record (no key)"
     return data
+
+
+def finite(value: Any) -> Any:
+    """`value` with NaN and infinities as None: JSON has no NaN, and a reader would reject the file."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, Mapping):
+        return {k: finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [finite(v) for v in value]
+    return value
 
 
 def is_error(data: Mapping[str, Any]) -> bool:
@@ -157,7 +169,7 @@ class RunLog:
 
     def _write_header(self, header: Mapping[str, Any]) -> None:
         try:
-            atomic_write_text(self.header_path, json.dumps(header, indent=2, default=str))
+            atomic_write_text(self.header_path, json.dumps(finite(header), indent=2, default=str, allow_nan=False))
         except WriteError as exc:
             raise RunDirError(str(exc)) from exc
 
