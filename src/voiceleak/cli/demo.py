@@ -12,6 +12,7 @@ from voiceleak.cli.decisions import demo_decisions
 from voiceleak.cli.privilege import demo_privilege
 from voiceleak.cli.run import execute_run
 from voiceleak.corpus.demo import demo_manifest
+from voiceleak.report.html import refresh_audit
 from voiceleak.runner.plan import RunConfig
 from voiceleak.runner.run import RunOptions
 
@@ -39,3 +40,6 @@ def demo(
     execute_run(config, RunOptions(out=out))
     demo_decisions(manifest, out / "decisions")  # decision bias and scope (issue #9), stand-in model
     demo_privilege(manifest, out / "privilege")  # end-to-end vs cascade, least-privilege verdict (issue #4)
+    refresh_audit(out)  # one audit: every page's navigation now lists the sub-runs written after it
+    err.print(f"Report: open {out / 'index.html'} (findings first; every reply in samples.html). "
+              f"Next: audit a real model: voiceleak run -c CORPUS -m MODEL --blind --cascade --baselines", markup=False)

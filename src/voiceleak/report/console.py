@@ -46,6 +46,13 @@ def _interval_part(figure: Mapping[str, Any], scale: float, digits: int, sep: st
     return ""
 
 
+def interval_suffix(figure: Mapping[str, Any] | None, *, scale: float = 100.0, digits: int = 1) -> str:
+    """What `interval_text` prints after the value: " [35.0, 47.0]", " (too few speakers ...)", or ""."""
+    if not figure or figure.get("value") is None:
+        return ""
+    return _interval_part(figure, scale, digits, sep=", ")
+
+
 def pct(interval: Mapping[str, Any] | None, signed: bool = False) -> str:
     """"93.1 [88.0, 96.9]" in percentage points, or "n/a"."""
     return interval_text(interval, signed=signed)

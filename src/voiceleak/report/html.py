@@ -14,16 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from voiceleak.report.console import pct
+from voiceleak.report.nav import audit_root, audit_title, nav_html, page, sub_runs
 
 SECTIONS: dict[str, Callable[[dict[str, Any]], str]] = {}
 
-STYLE = """
-body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222}
-table{border-collapse:collapse;margin:1em 0;font-size:14px}
-th,td{border:1px solid #ccc;padding:4px 8px;text-align:right}
-th{background:#f3f3f3} td.l,th.l{text-align:left}
-.note{color:#555;font-size:13px} h2{border-bottom:1px solid #ddd;padding-bottom:4px}
-"""
 
 
 def section(name: str) -> Callable[[Callable[[dict[str, Any]], str]], Callable[[dict[str, Any]], str]]:
@@ -68,18 +62,27 @@ def model_label(cell: dict[str, Any]) -> str:
     return cell["model"] + (" (calibration run)" if cell.get("role") == "calibration" else "")
 
 
+def _replies(m: dict[str, Any]) -> str:
+    text = f"{m['n_answered']} / {m['n_refusal'] + m.get('n_blocked', 0)} / {m['n_unparseable']} / {m['n_error']}"
+    reasons = m.get("error_reasons") or {}
+    return text + (f" (errors: {'; '.join(sorted(reasons))})" if reasons else "")
+
+
 def main_table(results: dict[str, Any]) -> str:
-    rows = []
+    """Compact: one row per cell; n and units are named once in the section's note."""
+    head = "".join(f'<th class="{"l" if i < 3 else ""}">{esc(h)}</th>' for i, h in enumerate(
+        ["model", "task", "audio", "leakage (points)", "balanced accuracy", "null", "refusal rate",
+         "answered / refused / unparseable / errors"]))
+    body = []
     for cell in ordered_cells(results):
         m = cell["metrics"]
-        rows.append([model_label(cell), cell["task"], cell["transform"], m["n"], m["n_answered"],
-                     m["n_refusal"] + m.get("n_blocked", 0), m["n_unparseable"], m["n_error"],
-                     f"{m.get('n_units', 0)} {m.get('unit', 'speaker')}s", pct(m.get("accuracy")),
-                     pct(m.get("balanced_accuracy")),
-                     "n/a" if m.get("null") is None else f"{m['null'] * 100:.1f}",
-                     pct(m.get("leakage"), signed=True), pct(m.get("refusal_rate"))])
-    return table_html(["model", "task", "transform", "n", "answered", "refused", "unparseable", "errors",
-                       "units", "accuracy", "balanced acc.", "null", "leakage", "refusal rate"], rows, left=3)
+        values = [model_label(cell), cell["task"], cell["transform"], pct(m.get("leakage"), signed=True),
+                  pct(m.get("balanced_accuracy")), "n/a" if m.get("null") is None else f"{m['null'] * 100:.1f}",
+                  pct(m.get("refusal_rate")), _replies(m)]
+        klass = ' class="calib"' if cell.get("role") == "calibration" else ""
+        body.append(f"<tr{klass}>" + "".join(f'<td class="{"l" if i < 3 else ""}">{esc(v)}</td>'
+                                             for i, v in enumerate(values)) + "</tr>")
+    return f"<table><tr>{head}</tr>{''.join(body)}</table>"
 
 
 def leakage_chart(results: dict[str, Any]) -> str:
@@ -91,7 +94,7 @@ def leakage_chart(results: dict[str, Any]) -> str:
     cells = [c for c in ordered_cells(results) if (c["metrics"].get("leakage") or {}).get("value") is not None]
     if not cells:
         return ""
-    fig, ax = plt.subplots(figsize=(9, 0.35 * len(cells) + 1.2))
+    fig, ax = plt.subplots(figsize=(9.5, 0.35 * len(cells) + 1.2))
     for y, cell in enumerate(cells):
         b = cell["metrics"]["leakage"]
         low = b["low"] if b.get("low") is not None else b["value"]
@@ -109,17 +112,44 @@ def leakage_chart(results: dict[str, Any]) -> str:
     return figure_tag(fig)
 
 
+def _heat(value: float | None) -> str:
+    if value is None:
+        return "#ffffff"
+    shade = int(255 - 120 * max(0.0, min(1.0, value)))
+    return f"rgb({shade},{shade + (255 - shade) // 3},255)"
+
+
 def group_tables(results: dict[str, Any]) -> str:
-    parts = []
-    for cell in results["cells"]:
+    """Fairness as heat maps: per label, a row per cell, a column per group, shaded by accuracy."""
+    by_label: dict[str, list[tuple[dict[str, Any], dict[str, Any]]]] = {}
+    for cell in ordered_cells(results):
         for label, values in cell.get("by_group", {}).items():
-            rows = [[value, m["n"], m["n_answered"], pct(m.get("accuracy")), pct(m.get("refusal_rate"))]
-                    for value, m in values.items()]
-            if len(rows) > 1:
-                parts.append(f"<h4>{esc(cell['model'])} · {esc(cell['task'])} · {esc(cell['transform'])}"
-                             f" — by {esc(label)}</h4>" + table_html([label, "n", "answered", "accuracy",
-                                                                      "refusal rate"], rows))
-    return "".join(parts)
+            if len(values) > 1:
+                by_label.setdefault(label, []).append((cell, values))
+    parts = []
+    for label, rows in by_label.items():
+        groups = sorted({g for _, values in rows for g in values})
+        head = "".join(f"<th>{esc(g)}</th>" for g in groups)
+        body = []
+        for cell, values in rows:
+            tds = []
+            for g in groups:
+                m = values.get(g) or {}
+                acc = m.get("accuracy") or {}
+                value = acc.get("value") if isinstance(acc, dict) else None
+                tip = f"{g}: accuracy {pct(acc) if isinstance(acc, dict) else 'n/a'}, n {m.get('n', 0)}, " \
+                      f"refusal {pct(m.get('refusal_rate'))}"
+                tds.append(f'<td title="{esc(tip)}" style="background:{_heat(value)}">'
+                           f'{"—" if value is None else f"{value * 100:.0f}"}</td>')
+            klass = ' class="calib"' if cell.get("role") == "calibration" else ""
+            body.append(f'<tr{klass}><td class="l">{esc(model_label(cell))} · {esc(cell["task"])} · '
+                        f'{esc(cell["transform"])}</td>{"".join(tds)}</tr>')
+        parts.append(f'<h4>accuracy (%) by {esc(label)}</h4><table class="heat"><tr><th class="l">cell</th>'
+                     f'{head}</tr>{"".join(body)}</table>')
+    if not parts:
+        return ""
+    return ('<p class="note">Darker = more accurate. Hover a square for its interval, n and refusal rate; the '
+            'fairness section below tests each gap.</p>' + "".join(parts))
 
 
 def confusions(results: dict[str, Any]) -> str:
@@ -147,22 +177,76 @@ DEFINITIONS = (
 )
 
 
-def render(results: dict[str, Any], title: str = "voiceleak report") -> str:
+def _details(summary: str, body: str, open_: bool = False) -> str:
+    if not body.strip():
+        return ""
+    return f'<details{" open" if open_ else ""}><summary>{esc(summary)}</summary>{body}</details>'
+
+
+#: sections that are details of the main findings: folded until asked for
+FOLDED = {"fairness", "bystander", "words_voice", "repeats", "judging"}
+
+
+def render(results: dict[str, Any], title: str = "voiceleak report", nav: str = "") -> str:
+    from voiceleak.report.findings import headline_html
+
     config = results.get("run", {}).get("config") or {}
-    extra = "".join(fn(results) for fn in SECTIONS.values())
-    return f"""<!doctype html><html><head><meta charset="utf-8"><title>{esc(title)}</title>
-<style>{STYLE}</style></head><body>
-<h1>{esc(title)}</h1>
-<p class="note">Corpus: {esc(config.get('corpus', '?'))}. {esc(DEFINITIONS)}</p>
-<h2>Results</h2>{main_table(results)}
-<h2>Leakage above each model's null</h2>{leakage_chart(results)}
-{extra}
-<h2>By group</h2>{group_tables(results)}
-<h2>Confusion matrices</h2>{confusions(results)}
-</body></html>"""
+    extra = []
+    for name, fn in SECTIONS.items():
+        fragment = fn(results)
+        if fragment.strip():
+            extra.append(_details(name.replace("_", " "), fragment) if name in FOLDED else fragment)
+    has_attributes = any(str(c.get("task", "")).startswith("attribute:") for c in results.get("cells") or [])
+    headline = f"<h2>Findings</h2>{headline_html(results)}" if has_attributes else ""
+    body = f"""<p class="note">Corpus: {esc(config.get('corpus', '?'))}.</p>
+{headline}
+{''.join(extra)}
+<h2>Every cell</h2><p class="note">One row per model × task × audio setting; models first, then the voiceprint
+probe, then calibration runs (grey). {esc(DEFINITIONS)}</p>{main_table(results)}
+{_details("Leakage of every cell, as a chart", leakage_chart(results))}
+<h2>By group</h2>{_details("Accuracy by group of every other label (heat maps)", group_tables(results))}
+<h2>Confusion matrices</h2>{_details("Truth against parsed answer, per cell", confusions(results))}"""
+    return page(title, body, nav)
 
 
 def write_html(run_dir: Path | str, results: dict[str, Any]) -> Path:
-    path = Path(run_dir) / "report.html"
-    path.write_text(render(results), encoding="utf-8")
+    """report.html and samples.html of this run, then the audit's landing page (index.html)."""
+    from voiceleak.report.landing import write_landing
+
+    run_dir = Path(run_dir)
+    root = audit_root(run_dir)
+    path = run_dir / "report.html"
+    kind = "audit" if root == run_dir else f"audit, {run_dir.name}"
+    title = audit_title(results.get("run") or {}, kind)
+    path.write_text(render(results, title, nav_html(path, root)), encoding="utf-8")
+    write_samples(run_dir, results, title)
+    write_landing(root)
     return path
+
+
+def write_samples(run_dir: Path, results: dict[str, Any], title: str) -> Path | None:
+    from dataclasses import asdict
+
+    from voiceleak.report.aggregate import load_records
+    from voiceleak.report.samples import render_samples
+
+    try:
+        records, _ = load_records(run_dir)
+    except Exception:  # a study folder without a sample log: no sample browser
+        return None
+    path = run_dir / "samples.html"
+    page_html = render_samples([asdict(r) for r in records], results.get("run") or {}, run_dir,
+                               f"Samples — {title}", nav_html(path, audit_root(run_dir)))
+    path.write_text(page_html, encoding="utf-8")
+    return path
+
+
+def refresh_audit(root: Path | str) -> None:
+    """Rewrite every page of an audit from its results.json files, so each navigation lists every run."""
+    import json
+
+    root = Path(root)
+    for run_dir in [root, *sub_runs(root)]:
+        results_path = run_dir / "results.json"
+        if results_path.exists():
+            write_html(run_dir, json.loads(results_path.read_text(encoding="utf-8")))
