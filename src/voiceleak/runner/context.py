@@ -176,8 +176,9 @@ class RunContext:
         responses = self._filter(group, ready, responses)
         records = [self._record(group, p, response, cached)
                    for p, (response, cached) in zip(ready, responses, strict=True)]
+        await _emit_all(records, emit)  # logged before a down backend stops the run
         self._watch(group.model, [r for r, cached in responses if not cached])
-        return failed + await _emit_all(records, emit)
+        return failed + records
 
     async def _one(self, group: WorkGroup, model: Any, p: Prepared, emit: Emit | None) -> SampleRecord:
         [pair] = self._filter(group, [p], await self._generate(model, [p]))
