@@ -114,26 +114,34 @@ def simulate_cell(rng: Rng, scenario: Scenario, per_class: int) -> list[SampleRe
 
 # -- paired comparisons (blind, prompt defense, reasoning) -----------------------------------------
 
+def _expit(x: np.ndarray | float) -> np.ndarray:
+    return np.asarray(1 / (1 + np.exp(-np.asarray(x, dtype=np.float64))))
+
+
 def simulate_paired(rng: Rng, per_class: int, effect: float) -> list[tuple[SampleRecord, SampleRecord]]:
-    """Two conditions on the same clips; each speaker has its own difference, with mean `effect`."""
+    """Two conditions on the same clips. Each speaker has its own base rate and its own reaction to each
+    condition (logit scale), so speakers differ in their paired difference; `effect` shifts the second
+    condition for everyone. With effect 0 the conditions are exchangeable: the true difference is 0."""
     pairs, i = [], 0
     for truth in CLASSES:
         for s in range(per_class):
-            base = speaker_rate(rng, 0.6)
-            shift = float(np.clip(effect + rng.normal(0, 0.25), -base, 1 - base))
+            base = rng.normal(0.4, 1.0)
+            first_rate = float(_expit(base + rng.normal(0, 0.7)))
+            second_rate = float(_expit(base + effect + rng.normal(0, 0.7)))
             for _ in range(int(rng.integers(2, 21))):
-                first = truth if rng.random() < base else "REFUSAL"
-                second = truth if rng.random() < base + shift else "REFUSAL"
+                first = truth if rng.random() < first_rate else "REFUSAL"
+                second = truth if rng.random() < second_rate else "REFUSAL"
                 pairs.append((record(i, f"{truth}{s}", truth, first), record(i, f"{truth}{s}", truth, second)))
                 i += 1
     return pairs
 
 
-def paired_truth(rng: Rng, per_class: int, effect: float, draws: int = 4000) -> float:
-    """The expected speaker-mean difference (the clip shift is truncated at the ends of [0, 1])."""
-    base = rng.beta(0.6 * 4, 0.4 * 4, draws)
-    shift = np.clip(effect + rng.normal(0, 0.25, draws), -base, 1 - base)
-    return float(shift.mean())
+def paired_truth(rng: Rng, effect: float, draws: int = 200_000) -> float:
+    """The expected speaker-level difference for this effect (exactly 0 when effect is 0)."""
+    if effect == 0:
+        return 0.0
+    base = rng.normal(0.4, 1.0, draws)
+    return float((_expit(base + effect + rng.normal(0, 0.7, draws)) - _expit(base + rng.normal(0, 0.7, draws))).mean())
 
 
 # -- decisions: voices x sentences --------------------------------------------------------------------
@@ -183,7 +191,7 @@ class Tally:
         found = figure.to_dict() if isinstance(figure, Estimate) else figure
         self.runs += 1
         low, high = found.get("low"), found.get("high")
-        if found.get("status") == "too_few" or low is None and high is None:
+        if found.get("status") == "too_few" or (low is None and high is None):
             self.declined += 1
             return
         low = -np.inf if low is None else float(low)  # type: ignore[arg-type]
@@ -212,12 +220,14 @@ def run(sims: int, sizes: list[int], seed: int = 0) -> str:
             for _ in range(sims):
                 tally.add(summarize(simulate_cell(rng, scenario, m))["leakage"], scenario.truth)
             lines.append(tally.row(f"leakage — {scenario.name}", str(m), scenario.truth == 0.0))
-    for effect in (0.0, 0.15):
+    for effect in (0.0, 0.6):
+        truth = paired_truth(rng, effect)
         for m in sizes:
-            tally, truth = Tally(), paired_truth(rng, m, effect)
+            tally = Tally()
             for _ in range(sims):
                 tally.add(paired(simulate_paired(rng, m, effect), "correct")["difference"], truth)
-            lines.append(tally.row(f"paired difference over speakers, effect {effect:+.2f}", str(m), effect == 0))
+            lines.append(tally.row(f"paired difference over speakers, effect {effect:+.1f} logit", str(m),
+                                   effect == 0))
     for effect in (0.0, 1.0):
         truth = decision_truth(rng, effect)
         for m in sizes:
