@@ -96,7 +96,7 @@ def test_value_metrics_pool_wer_over_reference_words() -> None:
     assert out["value"]["value"] == pytest.approx(0.5)  # mean of per-clip WER
     assert out["value_pooled"]["value"] == pytest.approx(3 / 10)  # (1 + 0 + 2) errors / 10 words
     assert out["value_pooled"]["status"] == "too_few"  # three speakers: no interval is claimed
-    more = records + [wer_record("s4", 0.5, "a b"), wer_record("s5", 0.0, "a b c d")]
+    more = [*records, wer_record("s4", 0.5, "a b"), wer_record("s5", 0.0, "a b c d")]
     pooled = summarize(more)["value_pooled"]
     assert pooled["value"] == pytest.approx(4 / 16) and pooled["unit"] == "speaker" and pooled["n_units"] == 5
     assert pooled["low"] <= 0.25 <= pooled["high"]
