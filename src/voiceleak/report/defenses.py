@@ -69,7 +69,7 @@ def _columns(data: dict[str, Any]) -> list[str]:
         columns.append(f"{label} · {data['model']}")
         if data["probe"] != data["model"]:
             columns.append(f"{label} · probe")
-    columns += ["EER ignorant", "EER lazy-inf.", "minDCF lazy-inf.", "WER"]
+    columns += ["EER ignorant", "EER lazy-inf.", "minDCF lazy-inf.", "EER semi-inf. (eval. speakers)", "WER"]
     if data.get("utility_task"):
         columns.append(f"utility: {data['utility_task'].removeprefix('attribute:')}")
     return columns
@@ -84,7 +84,8 @@ def _cells(data: dict[str, Any], row: dict[str, Any]) -> list[object]:
     verification = row["verification"]
     lazy = verification.get("lazy_informed", {})
     out += [short(verification.get("ignorant", {}).get("eer")), short(lazy.get("eer")),
-            _number(lazy.get("min_dcf")), short(row["wer"].get("wer"))]
+            _number(lazy.get("min_dcf")), short(verification.get("semi_informed", {}).get("eer")),
+            short(row["wer"].get("wer"))]
     if data.get("utility_task"):
         out.append(short((row.get("utility_task") or {}).get("balanced_accuracy")))
     return out
@@ -129,6 +130,15 @@ def print_defenses(results: dict[str, Any], console: Console | None = None) -> N
         table.add_row(*(str(c) for c in _cells(data, row)))
     console.print(table)
     console.print(_footnote(data))
+    if _attacker_rows(data):
+        attackers = Table(title="the three attackers on the same evaluation trials", header_style="bold",
+                          title_justify="left")
+        for i, column in enumerate(ATTACKER_COLUMNS):
+            attackers.add_column(column, justify="left" if i == 0 else "right", no_wrap=i == 0)
+        for cells in _attacker_rows(data):
+            attackers.add_row(*(str(c) for c in cells))
+        console.print(attackers)
+    console.print(_attacker_note(data))
 
 
 @section("defenses")
@@ -137,8 +147,53 @@ def defenses_html(results: dict[str, Any]) -> str:
     if not data:
         return ""
     rows = [_cells(data, row) for row in data["rows"]]
+    attackers = _attacker_rows(data)
     return (f"<h2>Defenses: privacy against utility</h2><p class='note'>{esc(_footnote(data))}</p>"
-            + table_html(_columns(data), rows) + tradeoff_chart(data))
+            + table_html(_columns(data), rows)
+            + "<h3>Speaker verification: ignorant, lazy-informed and semi-informed attackers</h3>"
+            + f"<p class='note'>{esc(_attacker_note(data))}</p>"
+            + (table_html(ATTACKER_COLUMNS, attackers) if attackers else "")
+            + tradeoff_chart(data))
+
+
+# -- the three attackers side by side ---------------------------------------------------------------
+
+ATTACKERS = (("ignorant", "ignorant"), ("lazy_informed", "lazy-informed"), ("semi_informed", "semi-informed"))
+ATTACKER_COLUMNS = ["defense", *(f"EER {label}" for _, label in ATTACKERS),
+                    *(f"minDCF {label}" for _, label in ATTACKERS), "trials (speakers)"]
+
+
+def _attacker_rows(data: dict[str, Any]) -> list[list[object]]:
+    """Per condition, each attacker's EER % and minDCF on the evaluation speakers' trials."""
+    out: list[list[object]] = []
+    for row in data["rows"]:
+        split = row["verification"].get("evaluation_split")
+        if not split:
+            continue
+        first = split.get("semi_informed", {})
+        out.append([row["name"], *(short(split.get(k, {}).get("eer")) for k, _ in ATTACKERS),
+                    *(_number(split.get(k, {}).get("min_dcf")) for k, _ in ATTACKERS),
+                    f"{first.get('n_trials', 0)} ({first.get('n_speakers', 0)})"])
+    return out
+
+
+def _attacker_note(data: dict[str, Any]) -> str:
+    semi = (data.get("settings") or {}).get("semi_informed") or {}
+    if semi.get("status") != "ok":
+        return ("Semi-informed attacker: not run"
+                + (f" ({semi['reason']})." if semi.get("reason") else "."))
+    backend = {"logistic": "a logistic model on voiceprint pairs", "lda": "LDA, then cosine"}.get(
+        semi.get("backend", ""), semi.get("backend", ""))
+    return (f"Attackers (VoicePrivacy Challenge): ignorant enrols on clean speech; lazy-informed enrols on "
+            f"speech passed through the same defense; semi-informed also trains a back-end ({backend}) on "
+            f"{semi.get('n_train_clips', 0)} anonymized clips of its own {len(semi.get('train', []))} speakers "
+            f"({', '.join(semi.get('train', []))}), disjoint from the {len(semi.get('evaluation', []))} "
+            f"evaluation speakers ({', '.join(semi.get('evaluation', []))}; seeded split, fraction "
+            f"{semi.get('train_fraction')}). In this table all three score the same {semi.get('n_trials', 0)} "
+            f"trials of the evaluation speakers (half target); EER % [95% CI over enrolment speakers], higher = "
+            f"more privacy, 50 = chance. The main table's ignorant and lazy-informed columns are over every "
+            f"speaker, its semi-informed column over the evaluation speakers only. On the clean row the "
+            f"semi-informed attacker is a trained back-end on clean speech.")
 
 
 # -- the trade-off curves --------------------------------------------------------------------------

@@ -1,8 +1,10 @@
 """`voiceleak defend`: each defense scored as privacy against utility.
 
 Privacy: attribute leakage of the chosen model and of the voiceprint probe (through the normal
-Runner and RunLog, so it resumes and caches), and speaker-verification EER for the ignorant and the
-lazy-informed attacker. Utility: word error rate of a recogniser on the defended audio, and the
+Runner and RunLog, so it resumes and caches), and speaker-verification EER for the ignorant, the
+lazy-informed and the semi-informed attacker (the last trains on anonymized speech of its own
+speakers, split off the corpus: all three are also scored side by side on the remaining speakers).
+Utility: word error rate of a recogniser on the defended audio, and the
 accuracy of an application task when one is named.
 
 The verification and WER measurements are not model answers, so they are not samples of the log:
@@ -36,7 +38,16 @@ from voiceleak.runner.context import AudioLoader
 from voiceleak.runner.log import RunLog
 from voiceleak.runner.plan import RunConfig, expand_task_names
 from voiceleak.runner.run import Runner, RunOptions
-from voiceleak.scoring.verification import Trial, attack_scores, build_trials, verification_metrics
+from voiceleak.scoring.verification import (
+    SpeakerSplit,
+    TooFewSpeakers,
+    Trial,
+    attack_scores,
+    build_trials,
+    semi_informed_scores,
+    split_speakers,
+    verification_metrics,
+)
 from voiceleak.scoring.wer import WordErrors, wer_metrics, word_errors
 from voiceleak.spec import parse_spec
 from voiceleak.tasks.base import build_task
@@ -75,6 +86,10 @@ class DefendConfig:
     max_per_class: int | None = None
     trials_per_speaker: int = 20
     voiceprint_rate: int = 8000  # the probe's channel band-limit, so both attackers share voiceprints
+    semi_informed: bool = True
+    train_fraction: float = 0.5  # of the speakers, for the semi-informed attacker's training
+    train_clips_per_speaker: int = 20  # its training clips per training speaker (seeded)
+    backend: str = "logistic"  # its back-end: "logistic" (pairs) or "lda" (LDA then cosine)
     seed: int = 0
 
 
@@ -131,20 +146,68 @@ def changes_audio(transform: Transform) -> bool:
     return bool(getattr(transform, "changes_audio", True))
 
 
+@dataclass(frozen=True)
+class SemiInformed:
+    """What the semi-informed attacker is given: its training clips (by speaker), the evaluation
+    trials (speakers disjoint from its training speakers) and its back-end."""
+
+    split: SpeakerSplit
+    train_clips: Mapping[str, str]  # clip id -> speaker
+    trials: Sequence[Trial]
+    backend: str
+    seed: int
+
+
+def plan_semi_informed(clips: Sequence[Clip], config: DefendConfig) -> SemiInformed | str:
+    """The split, training clips and evaluation trials; or, when the corpus is too small, the reason."""
+    try:
+        split = split_speakers(clips, config.train_fraction, config.seed)
+    except TooFewSpeakers as exc:
+        return str(exc)
+    training = select_per_speaker([c for c in clips if c.speaker_id in split.train],
+                                  config.train_clips_per_speaker, config.seed)
+    trials = build_trials([c for c in clips if c.speaker_id in split.evaluation],
+                          config.trials_per_speaker, config.seed)
+    if not trials:
+        return "no evaluation trials: the evaluation speakers have too few clips"
+    return SemiInformed(split, {c.id: str(c.speaker_id) for c in training}, trials, config.backend, config.seed)
+
+
 def measure_verification(conditions: Conditions, names: Sequence[str], trials: Sequence[Trial],
-                         encoder: VoiceprintEncoder, resamples: int) -> tuple[dict[str, Any], dict[str, Any]]:
-    """EER/minDCF per condition and attacker, and the raw scores."""
+                         encoder: VoiceprintEncoder, resamples: int,
+                         semi: SemiInformed | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """EER/minDCF per condition and attacker, and the raw scores.
+
+    Ignorant and lazy-informed: on `trials` (every speaker). With `semi`, all three attackers again
+    on its evaluation trials ("evaluation_split"), the semi-informed one trained on its own speakers;
+    "semi_informed" at the top level is that same figure."""
     summary: dict[str, Any] = {}
     raw: dict[str, Any] = {}
     for name in names:
-        def embed(ids: Sequence[str], defended: bool, name: str = name) -> dict[str, np.ndarray]:
-            audios = [conditions.audio(i, name if defended else IDENTITY) for i in ids]
-            return dict(zip(ids, encoder.embed(audios), strict=True))
+        memo: dict[tuple[str, bool], np.ndarray] = {}
 
-        scores = {"ignorant": attack_scores(trials, embed, informed=False),
-                  "lazy_informed": attack_scores(trials, embed, informed=True)}
+        def embed(ids: Sequence[str], defended: bool, name: str = name,
+                  memo: dict[tuple[str, bool], np.ndarray] = memo) -> dict[str, np.ndarray]:
+            missing = [i for i in ids if (i, defended) not in memo]
+            audios = [conditions.audio(i, name if defended else IDENTITY) for i in missing]
+            for i, vector in zip(missing, encoder.embed(audios) if audios else [], strict=True):
+                memo[(i, defended)] = vector
+            return {i: memo[(i, defended)] for i in ids}
+
+        scores: dict[str, Any] = {"ignorant": attack_scores(trials, embed, informed=False),
+                                  "lazy_informed": attack_scores(trials, embed, informed=True)}
         summary[name] = {k: verification_metrics(v, trials, resamples) for k, v in scores.items()}
-        raw[name] = {k: [round(x, 5) for x in v] for k, v in scores.items()}
+        if semi is not None:
+            split_scores = {"ignorant": attack_scores(semi.trials, embed, informed=False),
+                            "lazy_informed": attack_scores(semi.trials, embed, informed=True),
+                            "semi_informed": semi_informed_scores(semi.trials, semi.train_clips, embed,
+                                                                  semi.backend, semi.seed)}
+            split_summary = {k: verification_metrics(v, semi.trials, resamples) for k, v in split_scores.items()}
+            summary[name]["semi_informed"] = split_summary["semi_informed"]
+            summary[name]["evaluation_split"] = split_summary
+            scores["evaluation_split"] = split_scores
+        raw[name] = {k: ({a: [round(x, 5) for x in v2] for a, v2 in v.items()} if isinstance(v, dict)
+                         else [round(x, 5) for x in v]) for k, v in scores.items()}
     return summary, raw
 
 
@@ -233,8 +296,16 @@ def measure(config: DefendConfig, runner: Runner, resamples: int,
     audible = [n for n in names if n == IDENTITY or changes_audio(runner.transforms[n])]
     trials = build_trials(clips, config.trials_per_speaker, config.seed)
     console.print(f"speaker verification: {len(trials)} trials x {len(audible)} condition(s) x 2 attackers")
+    semi = plan_semi_informed(clips, config) if config.semi_informed else "not asked for"
+    if isinstance(semi, str):
+        console.print(f"[yellow]semi-informed attacker: not run: {semi}[/]")
+    else:
+        console.print(f"semi-informed attacker ({semi.backend} back-end): trains on anonymized speech of "
+                      f"{len(semi.split.train)} speakers ({len(semi.train_clips)} clips), all three attackers "
+                      f"scored on {len(semi.trials)} trials of the other {len(semi.split.evaluation)}")
     encoder = VoiceprintEncoder(channel_rate=config.voiceprint_rate)
-    verification, scores = measure_verification(conditions, audible, trials, encoder, resamples) \
+    verification, scores = measure_verification(conditions, audible, trials, encoder, resamples,
+                                                None if isinstance(semi, str) else semi) \
         if trials else ({}, {})
     utility: dict[str, Any] = {}
     transcripts: dict[str, Any] = {}
@@ -257,9 +328,20 @@ def measure(config: DefendConfig, runner: Runner, resamples: int,
         "settings": {"source_corpus": str(Path(config.corpus).resolve()),
                      "clips_per_speaker": config.clips_per_speaker, "asr_clips": [c.id for c in wer_clips],
                      "trials_per_speaker": config.trials_per_speaker, "n_trials": len(trials),
-                     "voiceprint_rate": config.voiceprint_rate, "seed": config.seed},
+                     "voiceprint_rate": config.voiceprint_rate, "seed": config.seed,
+                     "semi_informed": _describe_semi(semi, config)},
     }
-    return block, {"trials": [asdict(t) for t in trials], "scores": scores, "transcripts": transcripts}
+    evaluation_trials = [] if isinstance(semi, str) else [asdict(t) for t in semi.trials]
+    return block, {"trials": [asdict(t) for t in trials], "evaluation_trials": evaluation_trials,
+                   "scores": scores, "transcripts": transcripts}
+
+
+def _describe_semi(semi: SemiInformed | str, config: DefendConfig) -> dict[str, Any]:
+    if isinstance(semi, str):
+        return {"status": "not_run", "reason": semi}
+    return {"status": "ok", "backend": semi.backend, "train_fraction": config.train_fraction,
+            **semi.split.to_dict(), "n_train_clips": len(semi.train_clips), "n_trials": len(semi.trials),
+            "train_clips_per_speaker": config.train_clips_per_speaker}
 
 
 def run_defend(config: DefendConfig, out: Path, console: Console | None = None, resamples: int = 1000,

@@ -7,7 +7,11 @@ EER means more privacy (50% is a coin toss).
 
 Attackers, as in the challenge:
 - ignorant: enrols on clean speech, tests on defended speech;
-- lazy-informed: passes its enrolment speech through the same defense first.
+- lazy-informed: passes its enrolment speech through the same defense first;
+- semi-informed: also knows the defense, anonymizes speech of its own training speakers with it and
+  trains a back-end on those voiceprints (a logistic model on pairs, or LDA then cosine), then scores
+  anonymized trials. Its training speakers are disjoint from the evaluation speakers
+  (`split_speakers`), so its figures are over the evaluation speakers only.
 
 Intervals resample enrolment speakers (trials of one speaker are not independent).
 """
@@ -31,6 +35,11 @@ from voiceleak.types import Clip
 P_TARGET = 0.05
 C_MISS = 1.0
 C_FA = 1.0
+
+
+MIN_TRAIN_SPEAKERS = 3  # a back-end learns "same voice" from at least three voices
+MIN_EVAL_SPEAKERS = 2  # a non-target trial needs two evaluation speakers
+BACKENDS = ("logistic", "lda")
 
 
 @dataclass(frozen=True)
@@ -63,6 +72,43 @@ def build_trials(clips: Sequence[Clip], per_speaker: int = 20, seed: int = 0) ->
         for enrol, _ in chosen:
             trials.append(Trial(enrol, rng.choice(others), False, speaker))
     return trials
+
+
+@dataclass(frozen=True)
+class SpeakerSplit:
+    """The semi-informed attacker's training speakers and the evaluation speakers: never both."""
+
+    train: tuple[str, ...]
+    evaluation: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"train": list(self.train), "evaluation": list(self.evaluation)}
+
+
+class TooFewSpeakers(ValueError):
+    """The corpus cannot give the semi-informed attacker training speakers and still leave trials."""
+
+
+def split_speakers(clips: Sequence[Clip], train_fraction: float = 0.5, seed: int = 0) -> SpeakerSplit:
+    """Seeded split of the speakers with two or more clips: `train_fraction` of them (rounded, at
+    least MIN_TRAIN_SPEAKERS) train the attacker, the rest (at least MIN_EVAL_SPEAKERS) are evaluated."""
+    counts: dict[str, int] = defaultdict(int)
+    for clip in clips:
+        if clip.speaker_id is not None:
+            counts[clip.speaker_id] += 1
+    speakers = sorted(s for s, n in counts.items() if n >= 2)
+    needed = MIN_TRAIN_SPEAKERS + MIN_EVAL_SPEAKERS
+    if len(speakers) < needed:
+        raise TooFewSpeakers(
+            f"the semi-informed attacker needs at least {needed} speakers with two or more clips "
+            f"({MIN_TRAIN_SPEAKERS} to train on, {MIN_EVAL_SPEAKERS} to evaluate, disjoint); "
+            f"this corpus has {len(speakers)}")
+    if not 0 < train_fraction < 1:
+        raise ValueError(f"train_fraction must lie strictly between 0 and 1, not {train_fraction}")
+    n_train = min(max(round(len(speakers) * train_fraction), MIN_TRAIN_SPEAKERS),
+                  len(speakers) - MIN_EVAL_SPEAKERS)
+    shuffled = random.Random(f"split:{seed}").sample(speakers, len(speakers))
+    return SpeakerSplit(tuple(sorted(shuffled[:n_train])), tuple(sorted(shuffled[n_train:])))
 
 
 # -- error rates, vectorised over bootstrap weight rows -----------------------------------------
@@ -159,3 +205,87 @@ def attack_scores(trials: Sequence[Trial], embed: Embed, informed: bool) -> list
     a = np.stack([enrol[t.enrol] for t in trials])
     b = np.stack([test[t.test] for t in trials])
     return [float(x) for x in cosine_scores(a, b)]
+
+
+# -- the semi-informed attacker's back-end --------------------------------------------------------
+
+Scorer = Callable[[np.ndarray, np.ndarray], np.ndarray]  # (n x d, n x d) -> n scores
+
+
+def _pair_features(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Symmetric in the two sides: which dimensions agree, and by how much they differ."""
+    return np.concatenate([a * b, np.abs(a - b)], axis=1)
+
+
+def train_backend(embeddings: np.ndarray, speakers: Sequence[str], kind: str = "logistic",
+                  seed: int = 0) -> Scorer:
+    """A scorer trained on voiceprints of the attacker's own (anonymized) speakers.
+
+    Both kinds centre on the training mean first: a defense that pushes every voice the same way
+    fools a cosine, not an attacker who has seen what the defense does.
+    - logistic: a logistic model on standardised pair features (a*b, |a-b|) of every same-speaker pair and as many
+      different-speaker pairs (seeded), scored by its log-odds;
+    - lda: linear discriminant analysis (shrunk covariance) to at most speakers-1 dimensions, then cosine.
+    """
+    from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    x = np.asarray(embeddings, dtype=np.float64)
+    labels = np.asarray(speakers, dtype=object).astype(str)
+    if len(set(labels)) < 2:
+        raise TooFewSpeakers("a back-end needs training clips of at least two speakers")
+    mean = x.mean(axis=0)
+    centred = x - mean  # not length-normalised: a norm set by the defense's noise would blur the voice
+    if kind == "lda":
+        lda = LinearDiscriminantAnalysis(solver="eigen", shrinkage="auto",
+                                         n_components=min(len(set(labels)) - 1, x.shape[1]))
+        lda.fit(centred, labels)
+
+        def lda_score(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+            pa = lda.transform(np.asarray(a, np.float64) - mean)
+            pb = lda.transform(np.asarray(b, np.float64) - mean)
+            return np.asarray(cosine_scores(pa, pb))
+
+        return lda_score
+    if kind != "logistic":
+        raise ValueError(f"unknown back-end {kind!r}: choose one of {', '.join(BACKENDS)}")
+    same = [(i, j) for i in range(len(x)) for j in range(i + 1, len(x)) if labels[i] == labels[j]]
+    different = [(i, j) for i in range(len(x)) for j in range(i + 1, len(x)) if labels[i] != labels[j]]
+    if not same:
+        raise TooFewSpeakers("a back-end needs two or more training clips of one speaker")
+    rng = random.Random(f"backend:{seed}")
+    pairs = same + rng.sample(different, min(len(same), len(different)))
+    first, second = np.array([p[0] for p in pairs]), np.array([p[1] for p in pairs])
+    target = np.r_[np.ones(len(same)), np.zeros(len(pairs) - len(same))]
+    # Standardised features: a defense may shrink the dimensions that still carry the speaker.
+    model = make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=2000))
+    model.fit(_pair_features(x[first] - mean, x[second] - mean), target)
+
+    def logistic_score(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        ca, cb = np.asarray(a, np.float64) - mean, np.asarray(b, np.float64) - mean
+        return np.asarray(model.decision_function(_pair_features(ca, cb)))
+
+    return logistic_score
+
+
+def semi_informed_scores(trials: Sequence[Trial], train_clips: Mapping[str, str], embed: Embed,
+                         kind: str = "logistic", seed: int = 0) -> list[float]:
+    """Scores of the semi-informed attacker. `train_clips` maps each of its training clips to its
+    speaker; it must share no speaker with the trials (checked). Its training clips, enrolment and
+    test clips are all defended: it knows the defense and uses it on its own speakers."""
+    evaluated = {t.speaker for t in trials}
+    if set(train_clips.values()) & evaluated:
+        raise ValueError("the semi-informed attacker's training speakers overlap the evaluation speakers: "
+                         + ", ".join(sorted(set(train_clips.values()) & evaluated)))
+    if set(train_clips) & ({t.enrol for t in trials} | {t.test for t in trials}):
+        raise ValueError("a training clip of the semi-informed attacker is also in a trial")
+    ids = sorted(train_clips)
+    trained = embed(ids, True)
+    scorer = train_backend(np.stack([trained[i] for i in ids]), [train_clips[i] for i in ids], kind, seed)
+    enrol = embed(sorted({t.enrol for t in trials}), True)
+    test = embed(sorted({t.test for t in trials}), True)
+    a = np.stack([enrol[t.enrol] for t in trials])
+    b = np.stack([test[t.test] for t in trials])
+    return [float(x) for x in scorer(a, b)]
