@@ -29,18 +29,18 @@ def test_actor_labels_emotion_and_sentence(cremad: Path, tmp_path: Path) -> None
     clips = by_id(rows)
     assert sorted(clips) == ["1001_DFA_ANG_XX", "1002_IEO_HAP_HI", "1091_TSI_SAD_LO"]
     angry = clips["1001_DFA_ANG_XX"]
-    assert angry["labels"] == {"age": "50-60", "sex": "Male"}
+    assert angry["labels"] == {"age": "50-60", "sex": "Male", "emotion": "angry"}  # emotion: per clip
     assert angry["raw_labels"] == {
         "race": "Caucasian",
         "ethnicity": "Not Hispanic",
-        "emotion": "anger",
+        "emotion_code": "ANG",
         "emotion_level": "unspecified",
         "sentence": "DFA",
     }
     assert angry["text"] == "Don't forget a jacket." and angry["speaker_id"] == "1001"
-    assert clips["1002_IEO_HAP_HI"]["labels"] == {"age": "20-30", "sex": "Female"}
+    assert clips["1002_IEO_HAP_HI"]["labels"] == {"age": "20-30", "sex": "Female", "emotion": "happy"}
     assert clips["1002_IEO_HAP_HI"]["raw_labels"]["emotion_level"] == "high"
-    assert clips["1091_TSI_SAD_LO"]["labels"] == {}
+    assert clips["1091_TSI_SAD_LO"]["labels"] == {"emotion": "sad"}
     assert summary.notes["clips of actors absent from VideoDemographics.csv (imported without labels)"] == 1
     assert summary.raw["race"] == {"Caucasian": 1, "African American": 1}
 

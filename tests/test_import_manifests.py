@@ -51,9 +51,9 @@ def test_nemo_fields_extra_keys_and_bad_lines(tmp_path: Path) -> None:
     clips = by_id(rows)
     assert sorted(clips) == ["audio/a", "long#0.5"]
     first = clips["audio/a"]
-    assert first["labels"] == {"sex": "Female", "age": "30-40"} and first["raw_labels"] == {
-        "emotion": "happy"
-    }
+    # emotion is a taxonomy attribute (a per-clip label), so it is mapped, not kept raw
+    assert first["labels"] == {"sex": "Female", "age": "30-40", "emotion": "happy"}
+    assert not first.get("raw_labels")
     assert first["speaker_id"] == "s1" and first["duration"] == 0.6 and first["text"] == "hi"
     segment = clips["long#0.5"]
     assert segment["speaker_id"] == "s2" and segment["offset"] == 0.5 and segment["duration"] == 1.0

@@ -1,8 +1,10 @@
 """CREMA-D: `VideoDemographics.csv` (ActorID, Age, Sex, Race, Ethnicity) and
 `AudioWAV/<ActorID>_<Sentence>_<Emotion>_<Level>.wav`.
 
-Ages go to the taxonomy's bins; race, ethnicity and the acted emotion are kept raw. The twelve
-sentences are known, so each clip gets its transcript.
+Ages go to the taxonomy's bins; race and ethnicity are kept raw. The acted emotion in the file name
+is a label of the clip (not of the actor: every actor speaks every emotion), mapped to the taxonomy's
+`emotion`; its code and intensity stay raw. The twelve sentences are known, so each clip gets its
+transcript.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ SENTENCES = {
     "TSI": "The surface is slick.",
     "WSI": "We'll stop in a couple of minutes.",
 }
-EMOTIONS = {"ANG": "anger", "DIS": "disgust", "FEA": "fear", "HAP": "happy", "NEU": "neutral", "SAD": "sad"}
+EMOTIONS = {"ANG": "angry", "DIS": "disgusted", "FEA": "fearful", "HAP": "happy", "NEU": "neutral", "SAD": "sad"}
 LEVELS = {"LO": "low", "MD": "medium", "HI": "high", "XX": "unspecified"}
 
 
@@ -89,10 +91,11 @@ def _clip(
         id=audio.stem,
         audio_path=audio,
         speaker_id=actor,
-        labels=dict(labels),
+        labels={**labels, **({"emotion": EMOTIONS[emotion]} if emotion in EMOTIONS else {})},
         raw_labels={
             **raw,
-            "emotion": EMOTIONS.get(emotion, emotion),
+            **({} if emotion in EMOTIONS else {"emotion": emotion}),  # an unknown code, kept as stated
+            "emotion_code": emotion,
             "emotion_level": LEVELS.get(level, level),
             "sentence": sentence,
         },
