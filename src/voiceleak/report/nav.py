@@ -47,12 +47,14 @@ def _link(page: Path, target: Path, text: str) -> str:
 def nav_html(page: Path, root: Path) -> str:
     """Links to every page of the audit that exists (or is being written: `page`)."""
     root = Path(root)
-    links = [(root / "index.html", "Overview"), (root / "report.html", "Full report"),
-             (root / "samples.html", "Samples")]
+    links = [(root / "index.html", "Overview"), (root / "report.html", "Full report")]
+    if (root / "samples.jsonl").exists():
+        links.append((root / "samples.html", "Samples"))
     for sub in sub_runs(root):
-        links += [(sub / "report.html", f"{sub.name} report"), (sub / "samples.html", f"{sub.name} samples")]
-    shown = [_link(page, target, text) for target, text in links
-             if target.exists() or target.resolve() == Path(page).resolve()]
+        links.append((sub / "report.html", f"{sub.name} report"))
+        if (sub / "samples.jsonl").exists():
+            links.append((sub / "samples.html", f"{sub.name} samples"))
+    shown = [_link(page, target, text) for target, text in links]  # write_html writes every one of them
     return f"<nav>{''.join(shown)}</nav>"
 
 

@@ -121,7 +121,8 @@ show();
 
 SAMPLE_STYLE = """<style>
 #rows tr.o-right td.outcome{color:#1a7f37} #rows tr.o-wrong td.outcome{color:#c0392b}
-#rows tr.o-error td.outcome{color:#b8860b} td.reply{max-width:420px} audio{width:230px;height:32px}
+#rows tr.o-error td.outcome{color:#b8860b} #rows td,thead th{overflow-wrap:normal}
+#rows td.reply{max-width:420px;overflow-wrap:anywhere} audio{width:230px;height:32px}
 .filters{display:flex;gap:16px;flex-wrap:wrap;align-items:center;font-size:14px} select{max-width:560px}
 </style>"""
 
