@@ -71,7 +71,7 @@ def execute_run(config: RunConfig, options: RunOptions) -> dict[str, object]:
     if final:
         err.print(f"{final} sample(s) are errors a re-run will not change (not estimable, or failed "
                   f"{MAX_ATTEMPTS} times); they are counted as errors, never as answers.")
-    print_summary(results, console)
+    print_summary(results, console, options.out)
     return results
 
 

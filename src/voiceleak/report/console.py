@@ -1,13 +1,15 @@
 """The summary printed at the end of a run (and by `voiceleak report`).
 
-One compact table per transform: a row per task, a column per model, each cell the balanced
-accuracy with its 95% interval. The full figures are in results.json and report.html.
+One compact table per audio setting (real audio first, controls last): a row per task, a column per
+model, each cell the leakage with its 95% interval, fitting 100 columns; every mark is spelled out
+once under the tables. The full figures are in results.json and the report pages.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
@@ -72,15 +74,54 @@ def signed_short(interval: dict[str, Any] | None) -> str:
     return f"{interval['value'] * 100:+.0f}" + _interval_part(interval, 100.0, 0, sep=" to ")
 
 
+#: the console's short marks for figures without a two-sided interval, spelled out once under the tables
+MARKS = {"exact": "exact", "bound": "≥/≤", "too_few": "few", "no_spread": "flat"}
+MARK_LEGEND = {
+    "exact": "exact = one reply to every clip, so the value holds for any sample",
+    "bound": "≥ or ≤ = exact one-sided 95% bound (every speaker at the extreme)",
+    "too_few": "few = too few speakers (under 5 in a class) for an interval",
+    "no_spread": "flat = no spread across speakers: no interval",
+}
+
+
+def compact(figure: Mapping[str, Any] | None) -> str:
+    """"+46 [30, 50]", "+90 (≥ 64)", "+8 (few)": a leakage in whole points that fits a 100-column table."""
+    if not figure or figure.get("value") is None:
+        return "—"
+    text = f"{figure['value'] * 100:+.0f}"
+    status, low, high = figure.get("status", "ok"), figure.get("low"), figure.get("high")
+    if status == "bound":
+        return text + (f" (≥ {low * 100:.0f})" if low is not None else f" (≤ {high * 100:.0f})"
+                       if high is not None else "")
+    if status in MARKS:
+        return f"{text} ({MARKS[status]})"
+    if low is not None and high is not None:
+        return f"{text} [{low * 100:.0f}, {high * 100:.0f}]"
+    return text
+
+
 def _cell_text(metrics: dict[str, Any], row_chance: float | None) -> str:
     figure = metrics.get("leakage") if metrics.get("leakage") is not None else metrics.get("value")
-    text = signed_short(figure) if metrics.get("leakage") is not None else short(figure)
+    text = compact(figure) if metrics.get("leakage") is not None else short(figure)
     extras = []
     if metrics.get("n_refusal") or metrics.get("n_blocked"):
         extras.append(f"{metrics.get('n_refusal', 0) + metrics.get('n_blocked', 0)} refused")
     if metrics.get("n_error"):
-        extras.append(f"{metrics['n_error']} err")
+        extras.append(f"{metrics['n_error']} errors")
     return text + (f" ({', '.join(extras)})" if extras else "")
+
+
+def _transform_order(transform: str) -> tuple[int, str]:
+    """Real audio first, then defenses and other settings, then the controls (blind, no audio)."""
+    if transform == "none":
+        return (0, "")
+    return (2 if transform.startswith(("blind", "noaudio", "no-audio", "text")) else 1, transform)
+
+
+def _title(transform: str) -> str:
+    if transform == "none":
+        return "Leakage on the real audio"
+    return f"Leakage with audio setting {transform}" + (" (control)" if _transform_order(transform)[0] == 2 else "")
 
 
 def summary_tables(results: dict[str, Any]) -> list[Table]:
@@ -88,35 +129,51 @@ def summary_tables(results: dict[str, Any]) -> list[Table]:
     for cell in results["cells"]:
         by_transform[cell["transform"]].append(cell)
     tables = []
-    for transform, cells in by_transform.items():
-        models = list(dict.fromkeys(c["model"] for c in cells))
-        table = Table(title=f"leakage: points of balanced accuracy above the model's own null [95% CI] — "
-                            f"audio: {transform}", header_style="bold", title_justify="left")
-        table.add_column("task")
-        table.add_column("n", justify="right")
-        table.add_column("1/K", justify="right")
+    for transform in sorted(by_transform, key=_transform_order):
+        cells = by_transform[transform]
         roles = {c["model"]: c.get("role") for c in cells}
+        rank = {"model": 0, "probe": 1, "calibration": 2}
+        models = sorted(dict.fromkeys(c["model"] for c in cells), key=lambda m: rank.get(roles.get(m) or "model", 0))
+        table = Table(title=f"{_title(transform)}: points of balanced accuracy above each model's own null",
+                      header_style="bold", title_justify="left")
+        table.add_column("task", overflow="fold", max_width=24)
+        table.add_column("clips", justify="right")
+        table.add_column("chance", justify="right")
         for model in models:
             table.add_column(model + (" (calibration)" if roles.get(model) == "calibration" else ""),
-                             justify="right")
+                             justify="right", overflow="fold", no_wrap=False)
         for task in dict.fromkeys(c["task"] for c in cells):
             row = {c["model"]: c["metrics"] for c in cells if c["task"] == task}
             fullest = max(row.values(), key=lambda m: m["n_answered"])
             chance = fullest.get("chance")
-            table.add_row(task, str(fullest["n"]), "—" if chance is None else f"{chance * 100:.0f}",
+            table.add_row(task.removeprefix("attribute:"), str(fullest["n"]),
+                          "—" if chance is None else f"{chance * 100:.0f}",
                           *[_cell_text(row[m], chance) if m in row else "" for m in models])
         tables.append(table)
     return tables
 
 
-def print_summary(results: dict[str, Any], console: Console | None = None) -> None:
+def _used_marks(results: dict[str, Any]) -> list[str]:
+    statuses = {(c["metrics"].get("leakage") or {}).get("status") for c in results["cells"]}
+    return [MARK_LEGEND[s] for s in MARK_LEGEND if s in statuses]
+
+
+def print_summary(results: dict[str, Any], console: Console | None = None, run_dir: Path | str | None = None
+                  ) -> None:
     console = console or Console()
     for table in summary_tables(results):
         console.print(table)
     notes = {reason for cell in results["cells"] for reason in cell["metrics"].get("error_reasons", {})}
+    console.print("Leakage = balanced accuracy − null, in points; null = what this model's replies reach when they "
+                  "carry no information about the class (0 = nothing inferred). Chance = 1 / number of classes. "
+                  "Brackets: 95% intervals over speakers, each counting once; clips = samples per cell.",
+                  markup=False)
+    marks = _used_marks(results)
+    if marks:
+        console.print("; ".join(marks) + ".", markup=False)
     if notes:
-        console.print("[yellow]err = errors, excluded from every figure and never counted as answers:[/] "
-                      + "; ".join(sorted(notes)))
-    console.print("null = what this model's replies reach when they carry no information about the class; "
-                  "leakage = balanced accuracy − null. 95% intervals over speakers (each counting once). "
-                  "Full figures: results.json, report.html")
+        console.print("errors = failed samples, excluded from every figure and never counted as answers: "
+                      + "; ".join(sorted(notes)), markup=False)
+    if run_dir is not None:
+        console.print(f"Report: open {Path(run_dir) / 'index.html'} (findings first; every reply in samples.html). "
+                      f"Next: voiceleak report {run_dir} re-reports without calling any model.", markup=False)
