@@ -63,6 +63,10 @@ class Decoding:
     seed: int | None = 0
 
 
+#: the error of a backend asked to send several clips in one request when it can send only one
+SEVERAL_CLIPS = "this backend cannot send more than one clip"
+
+
 @dataclass(frozen=True, eq=False)
 class Request:
     """What a model receives. It carries no labels: backends know nothing of tasks.
@@ -81,9 +85,18 @@ class Request:
     decoding: Decoding = field(default_factory=Decoding)
     audio_note: str = "clip"
     applied: tuple[str, ...] = ()
+    #: further clips after `audio`, in order (a verification trial sends two). openai: and gemini: send
+    #: every clip; transformers: answers SEVERAL_CLIPS as an error. vLLM, the cascade and the probe do
+    #: not check yet: they would read the first clip only
+    extra_audio: tuple[Audio, ...] = ()
 
     def with_changes(self, **changes: Any) -> Request:
         return replace(self, **changes)
+
+    @property
+    def audios(self) -> tuple[Audio, ...]:
+        """Every clip of the request, `audio` first."""
+        return ((self.audio,) if self.audio is not None else ()) + self.extra_audio
 
     def cache_key(self, model_identity: str, repeat: int) -> str:
         """Only what changes the output: model, decoding, texts, choices and the audio itself.
@@ -99,6 +112,8 @@ class Request:
             "audio": self.audio.content_hash() if self.audio is not None else None,
             "repeat": repeat if self.decoding.temperature > 0 else 0,
         }
+        if self.extra_audio:  # only then: single-clip keys, and so every existing cache, stay as they were
+            parts["extra_audio"] = [a.content_hash() for a in self.extra_audio]
         return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
 

@@ -12,6 +12,8 @@ Words: `server.transcribe(wav, text)` registers what a clip says; models then an
 the clip they hear ("sim" after its description, "terse..." with nothing else). "deafvaried..." ignores
 the audio and words its one guess differently every time; "deaforacle..." ignores the audio and
 answers one of the registered transcripts at random (a deaf model that knows the probe sentences).
+"verifier..." hears every audio part of the request and says whether the first two are one speaker
+(`same_speaker`: pitches within 8%), with a confidence that falls as the pitches part.
 """
 
 from __future__ import annotations
@@ -51,6 +53,8 @@ class ChatServer(SimServer):
         self.words[key_of(hear(wav))] = text
 
     def answer_for(self, model: str, heard: list[Heard]) -> str:
+        if model.startswith("verifier"):
+            return same_speaker(heard)
         said = [self.words.get(key_of(h)) for h in heard]
         if model.startswith("deafvaried"):
             return self._rng.choice(DEAF_WORDINGS)
@@ -184,6 +188,19 @@ def read_messages(messages: list[dict[str, Any]]) -> tuple[str, list[Heard]]:
             else:
                 raise BadAudio(f"unknown content part {kind!r}")
     return "\n".join(texts), heard
+
+
+def same_speaker(heard: list[Heard]) -> str:
+    """A verifier's reply about the first two clips heard: one speaker when their pitches are within 8%."""
+    if len(heard) < 2:
+        return f"I need two clips to compare; I heard {len(heard)}."
+    a, b = heard[0].f0, heard[1].f0
+    if a is None or b is None:
+        return "I cannot tell: one of the clips is silent."
+    gap = abs(a - b) / max(a, b)
+    if gap <= 0.08:
+        return f"Answer: yes. Confidence: {max(1, 10 - round(gap * 60))}"
+    return f"Answer: no. Confidence: {min(10, 5 + round(gap * 10))}"
 
 
 def decode_b64(data: str) -> bytes:

@@ -19,6 +19,7 @@ from typing import Any
 from aiohttp import web
 
 from servers.base import BadAudio, Heard, Received, SimServer, hear, lower_keys
+from servers.chat_server import same_speaker
 
 STATUS_NAMES = {400: "INVALID_ARGUMENT", 404: "NOT_FOUND", 429: "RESOURCE_EXHAUSTED", 500: "INTERNAL"}
 
@@ -67,7 +68,8 @@ class GeminiServer(SimServer):
                 return self.error(400, str(exc))
             self.received.append(Received(model, heard, prompt, lower_keys(request.headers), body))
             self.statuses[200] += 1
-            return web.json_response(reply(model, self.answer_for(model, heard)))
+            text = same_speaker(heard) if model.startswith("verifier") else self.answer_for(model, heard)
+            return web.json_response(reply(model, text))
         finally:
             self.track(-1)
 

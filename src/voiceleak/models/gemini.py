@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import functools
 import io
 import random
 import re
@@ -146,13 +147,15 @@ class GeminiModel:
         async with self._slots:
             await self._limiter.wait()
             start = time.perf_counter()
-            uploaded: types.File | None = None
+            uploads: list[types.File] = []
             try:
                 contents: list[Any] = [request.prompt]
-                if request.audio is not None:
-                    wav = to_wav_bytes(request.audio)
-                    if not self.fits_inline(request, wav):
-                        uploaded = await self._retrying(lambda: self._upload(wav), meta)
+                wavs = [to_wav_bytes(a) for a in request.audios]  # one part per clip, in order
+                inline = self.fits_inline(request, b"".join(wavs))
+                for wav in wavs:
+                    if not inline:
+                        uploaded = await self._retrying(functools.partial(self._upload, wav), meta)
+                        uploads.append(uploaded)
                         meta["uploaded"] = "files-api"
                         contents.append(types.Part.from_uri(file_uri=uploaded.uri or "", mime_type=WAV))
                     else:
@@ -162,8 +165,9 @@ class GeminiModel:
                 failure = None
             except Exception as exc:  # retried already where it could be; this is the final failure
                 failure = describe_failure(exc, self._redact)
-            if uploaded is not None:
-                meta["deleted"] = await self._delete(uploaded)
+            if uploads:
+                deleted = [await self._delete(u) for u in uploads]
+                meta["deleted"] = deleted[0] if len(deleted) == 1 else deleted
         latency = time.perf_counter() - start
         if failure is not None:
             return Response(request.id, None, error=failure, latency_s=latency, meta=meta)

@@ -52,7 +52,7 @@ from voiceleak.models.hf_families import (
     generation_kwargs,
 )
 from voiceleak.spec import Spec, SpecError
-from voiceleak.types import Audio, Decoding, Request, Response
+from voiceleak.types import SEVERAL_CLIPS, Audio, Decoding, Request, Response
 
 DTYPES = {"bfloat16": torch.bfloat16, "float16": torch.float16, "float32": torch.float32}
 #: requests per generate() (benchmarks/gpu_throughput.py); on CUDA a batch out of memory is halved
@@ -133,7 +133,13 @@ class TransformersModel:
     def _generate_all(self, requests: list[Request]) -> list[Response]:
         """Batches share decoding settings; a failure fails its batch, recorded per request."""
         out: list[Response | None] = [None] * len(requests)
-        for decoding, indices in group_by_decoding(requests).items():
+        for i, request in enumerate(requests):
+            if request.extra_audio:  # the families here place one clip's audio tokens per conversation
+                out[i] = Response(request.id, None, error=f"{SEVERAL_CLIPS}: transformers ({self.family.name}) "
+                                  "places one clip per conversation")
+        pending = [i for i, done in enumerate(out) if done is None]
+        for decoding, positions in group_by_decoding([requests[i] for i in pending]).items():
+            indices = [pending[k] for k in positions]
             first = 0
             while first < len(indices):  # self.batch may shrink on the way (out of GPU memory)
                 chunk = indices[first:first + self.batch]

@@ -49,6 +49,7 @@ from voiceleak.models.http_common import (
     AUDIO_PART_STYLES,
     RateLimiter,
     Redactor,
+    audio_part,
     chat_messages,
     describe_failure,
     load_api_key,
@@ -178,9 +179,12 @@ class OpenAIChatModel:
             audio = silence(1.0)
             meta["audio_substituted"] = SILENCE_NOTE
         decoding = request.decoding
+        messages = chat_messages(request, audio, self.audio_style)
+        if request.extra_audio:  # every further clip as its own part, in order, after the first
+            messages[-1]["content"][1:1] = [audio_part(a, self.audio_style) for a in request.extra_audio]
         body: dict[str, Any] = {
             "model": self.model_id,
-            "messages": chat_messages(request, audio, self.audio_style),
+            "messages": messages,
             "temperature": decoding.temperature,
             "top_p": decoding.top_p,
             self.token_field: decoding.max_tokens,

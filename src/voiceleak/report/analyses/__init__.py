@@ -4,4 +4,4 @@
 from voiceleak.report.analyses import blind, fairness, judging, prompts, repeats
 
 __all__ = ["blind", "fairness", "judging", "prompts", "repeats"]
-from voiceleak.report.analyses import bystander, emotion, words_voice  # noqa: F401  (bystanders; emotion; words v. voice)
+from voiceleak.report.analyses import bystander, emotion, verify, words_voice  # noqa: F401  (registers them)
