@@ -61,8 +61,11 @@ def test_full_run_writes_header_log_results_and_report(corpus: Path, tmp_path: P
     cells = {(c["model"], c["task"], c["transform"]): c["metrics"] for c in results["cells"]}
     probe_sex = cells[("probe", "attribute:sex", "none")]
     assert probe_sex["n"] == 24 and probe_sex["n_speakers"] == 6
-    low, high = probe_sex["accuracy"]["low"], probe_sex["accuracy"]["high"]
-    assert low <= probe_sex["accuracy"]["value"] <= high
+    # every one of the six speakers recognised: an exact one-sided bound over speakers, no [100, 100]
+    accuracy = probe_sex["accuracy"]
+    assert accuracy["value"] == 1.0 and accuracy["status"] == "bound" and accuracy["high"] is None
+    assert accuracy["low"] == pytest.approx(0.05 ** (1 / 6), abs=1e-4)
+    assert probe_sex["unit"] == "speaker" and probe_sex["n_units"] == 6
     # language has one class: nothing to estimate, and the run says so instead of inventing a number
     probe_language = cells[("probe", "attribute:language", "none")]
     assert probe_language["n_error"] == 24 and probe_language["n_answered"] == 0

@@ -11,7 +11,8 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from voiceleak.runner.log import RESULTS, RunLog
+from voiceleak.atomic import atomic_write_text
+from voiceleak.runner.log import RESULTS, RunLog, finite
 from voiceleak.scoring.judgments import apply_judgments
 from voiceleak.scoring.metrics import grouped, summarize
 from voiceleak.types import SampleRecord
@@ -76,8 +77,10 @@ def load_records(run_dir: Path | str) -> tuple[list[SampleRecord], dict[str, Any
 
 
 def write_results(run_dir: Path | str, results: dict[str, Any]) -> Path:
+    """results.json, written atomically (a full disk leaves the old file, never half of a new one) and
+    valid JSON (a NaN becomes null)."""
     path = Path(run_dir) / RESULTS
-    path.write_text(json.dumps(results, indent=2, default=str), encoding="utf-8")
+    atomic_write_text(path, json.dumps(finite(results), indent=2, default=str, allow_nan=False))
     return path
 
 
