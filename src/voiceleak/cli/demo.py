@@ -42,4 +42,5 @@ def demo(
     demo_privilege(manifest, out / "privilege")  # end-to-end vs cascade, least-privilege verdict (issue #4)
     refresh_audit(out)  # one audit: every page's navigation now lists the sub-runs written after it
     err.print(f"Report: open {out / 'index.html'} (findings first; every reply in samples.html). "
-              f"Next: audit a real model: voiceleak run -c CORPUS -m MODEL --blind --cascade --baselines", markup=False)
+              "Next: audit a real model with HearSay's protocol: voiceleak run --preset hearsay -m MODEL -c CORPUS",
+              markup=False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.markup import escape
@@ -11,6 +12,7 @@ from voiceleak.attributes import UnknownAttributeError
 from voiceleak.cli.app import app, console, err, fail
 from voiceleak.corpus.manifest import ManifestError
 from voiceleak.models.http_common import redact_secrets, secret_forms
+from voiceleak.presets import load_preset
 from voiceleak.registry import UnknownNameError
 from voiceleak.report.console import print_summary
 from voiceleak.runner.audit_file import AuditFile, load_audit_file
@@ -102,10 +104,15 @@ def run(
                                   "instead of refusing the corpus."),
     request_deadline: float = typer.Option(DEFAULT_DEADLINE_S, help="Seconds one request may take, the client's "
                                            "retries included, before it is recorded as an error (0: no limit)."),
+    preset: str = typer.Option(None, "--preset", help="A published protocol in one run: 'hearsay' (eight "
+                               "attributes x profiler, privacy-prompt defense and CoT prompts, plus a blind test "
+                               "at temperature 0.7, 50 samples per attribute), or a preset .yaml path."),
 ) -> None:
     """Run an audit: every model x task x transform over the corpus, appended to a resumable log.
 
     Example: voiceleak run -c corpus.jsonl -m probe -m majority -t attribute --blind -o runs/a1
+
+    HearSay's protocol: voiceleak run --preset hearsay -m MODEL -c corpus.jsonl -o runs/hearsay
     """
     try:
         audit = load_audit_file(config) if config is not None else AuditFile()
@@ -122,17 +129,30 @@ def run(
     if not models:
         raise fail("give at least one --model (see: voiceleak list models)")
     transforms = list(audit.transforms or transform or ["none"])
+    tasks = list(audit.tasks or task or ["attribute"])
+    caps: tuple[tuple[str, int], ...] = ()
+    preset_decoding: dict[str, Any] = {}
+    if preset is not None:
+        try:
+            chosen_preset = load_preset(preset)
+        except (KeyError, OSError, ValueError) as exc:
+            raise fail(str(exc).strip('"')) from exc
+        tasks = list(audit.tasks or task or chosen_preset.tasks())
+        transforms = list(dict.fromkeys([*(audit.transforms or transform or []), *chosen_preset.all_transforms()]))
+        caps, preset_decoding = chosen_preset.transform_caps(), dict(chosen_preset.decoding)
+        err.print(chosen_preset.description, markup=False)
     if blind:
         transforms.append("blind:silence")
     try:
         decoding = Decoding(**{"temperature": temperature, "max_tokens": max_tokens, "seed": seed,
-                               **(audit.decoding or {})})  # type: ignore[arg-type]
+                               **preset_decoding, **(audit.decoding or {})})
     except TypeError as exc:
         raise fail(f"{config}: decoding: {exc}") from exc
     run_config = RunConfig(
-        corpus=corpus_value, models=tuple(dict.fromkeys(models)), tasks=tuple(audit.tasks or task or ["attribute"]),
+        corpus=corpus_value, models=tuple(dict.fromkeys(models)), tasks=tuple(tasks),
         transforms=tuple(dict.fromkeys(transforms)), repeats=audit.repeats or repeats, decoding=decoding,
         max_per_class=audit.max_per_class or max_per_class, seed=audit.seed if audit.seed is not None else seed,
+        transform_caps=caps,
     )
     out_dir = Path(audit.out) if audit.out else out
     limit = audit.concurrency or concurrency

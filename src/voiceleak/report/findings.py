@@ -42,7 +42,7 @@ COLORS = {"model": "#1f5fa8", "probe": "#7b3fa0", "cascade": "#2e8b57", "blind":
 def kind_of(cell: Mapping[str, Any]) -> str:
     if cell.get("role") == "calibration":
         return "calibration"
-    if cell.get("transform", "none").startswith("blind"):
+    if cell.get("transform", "none").startswith("blind") or "control=blind" in cell.get("transform", ""):
         return "blind"
     if cell.get("transform", "none") != "none":
         return "setting"

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from voiceleak.attributes import taxonomy
+from voiceleak.spec import Spec, parse_spec
 from voiceleak.tasks.base import Task
 from voiceleak.types import Clip, Decoding
 
@@ -32,10 +33,17 @@ class RunConfig:
     decoding: Decoding = field(default_factory=Decoding)
     max_per_class: int | None = None
     seed: int = 0
+    #: (transform, clips per task): a control that needs fewer samples than the real audio (HearSay's blind
+    #: test: 50 per attribute); the same seeded clips for every model
+    transform_caps: tuple[tuple[str, int], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["corpus"] = str(Path(self.corpus).resolve())
+        if not self.transform_caps:  # absent unless used: runs written before it resume unchanged
+            data.pop("transform_caps")
+        else:
+            data["transform_caps"] = [list(pair) for pair in self.transform_caps]
         return data
 
 
@@ -64,12 +72,14 @@ def sample_key(model: str, task: str, transform: str, clip_id: str, repeat: int)
 
 
 def expand_task_names(names: Sequence[str], clips: Sequence[Clip]) -> list[str]:
-    """`attribute` (or `attribute:*`) means every taxonomy attribute the corpus labels."""
+    """`attribute` (or `attribute:*`) means every taxonomy attribute the corpus labels, with any
+    arguments given: `attribute prompts=hearsay-main` asks every labelled attribute with those prompts."""
     labelled = {attribute for clip in clips for attribute in clip.labels}
     out: list[str] = []
     for name in names:
-        if name.strip() in {"attribute", "attribute:*"}:
-            out.extend(f"attribute:{a}" for a in taxonomy().names() if a in labelled)
+        spec = parse_spec(name) if name.strip().startswith("attribute") else None
+        if spec is not None and spec.family == "attribute" and spec.arg in {None, "*"}:
+            out.extend(str(Spec("attribute", a, dict(spec.params))) for a in taxonomy().names() if a in labelled)
         else:
             out.append(name)
     return list(dict.fromkeys(out))
@@ -94,6 +104,7 @@ def select_clips(task: Task, clips: Sequence[Clip], max_per_class: int | None, s
 
 
 def build_plan(config: RunConfig, clips: Sequence[Clip], tasks: dict[str, Task]) -> list[WorkGroup]:
+    caps = dict(config.transform_caps)
     groups = []
     for task_name, task in tasks.items():
         selected = tuple(c.id for c in select_clips(task, clips, config.max_per_class, config.seed))
@@ -101,5 +112,14 @@ def build_plan(config: RunConfig, clips: Sequence[Clip], tasks: dict[str, Task])
             continue
         for model in config.models:
             for transform in config.transforms:
-                groups.append(WorkGroup(model, task_name, transform, selected, config.repeats))
+                chosen = capped(selected, caps.get(transform), f"{config.seed}:{task.target or task_name}")
+                groups.append(WorkGroup(model, task_name, transform, chosen, config.repeats))
     return groups
+
+
+def capped(clip_ids: tuple[str, ...], cap: int | None, seed: str) -> tuple[str, ...]:
+    """At most `cap` of the clips, seeded by the attribute asked (prompt variants see the same clips)."""
+    if cap is None or len(clip_ids) <= cap:
+        return clip_ids
+    keep = set(random.Random(seed).sample(sorted(clip_ids), cap))
+    return tuple(c for c in clip_ids if c in keep)

@@ -1,0 +1,94 @@
+"""HearSay's comparison tables, for a run of `--preset hearsay` (or any run that asks several prompt sets).
+
+1. accuracy and refusal per attribute × setting (profiler prompt, privacy-prompt defense, CoT, blind);
+2. the blind test: refusal rate, entropy of the guesses, top guess, and leakage over blind (accuracy with
+   the real audio minus accuracy on silence, paired on the same clips).
+Every figure carries its 95% interval over speakers (interval_text); the wording is HearSay's, the
+statistics are this package's (speakers as units, the model's own null for leakage).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from voiceleak.report.console import interval_text
+from voiceleak.report.html import esc, section, table_html
+
+NAMES = {"hearsay-main": "profiler", "hearsay-defense": "privacy-prompt defense", "hearsay-cot": "profiler + CoT"}
+
+
+def setting(task: str) -> str:
+    prompts = task.split("prompts=", 1)[1].split()[0] if "prompts=" in task else "direct"
+    return NAMES.get(prompts, prompts)
+
+
+def attribute(cell: Mapping[str, Any]) -> str:
+    return str(cell.get("target") or cell["task"].split(":", 1)[-1].split()[0])
+
+
+def is_control(transform: str) -> bool:
+    return transform.startswith(("blind", "sampled"))
+
+
+def _applies(results: Mapping[str, Any]) -> bool:
+    tasks = {c["task"] for c in results.get("cells") or [] if str(c["task"]).startswith("attribute:")}
+    return any("prompts=hearsay" in t for t in tasks) or len({setting(t) for t in tasks}) > 1
+
+
+def _figures(cell: Mapping[str, Any]) -> str:
+    m = cell["metrics"]
+    return (f"accuracy {interval_text(m.get('accuracy'))}; refusal {interval_text(m.get('refusal_rate'))}; "
+            f"leakage {interval_text(m.get('leakage'), signed=True)}")
+
+
+def settings_table(results: Mapping[str, Any]) -> str:
+    cells = [c for c in results.get("cells") or [] if str(c["task"]).startswith("attribute:")
+             and c.get("role") != "calibration"]
+    columns: list[str] = []
+    rows: dict[tuple[str, str], dict[str, str]] = {}
+    for cell in cells:
+        name = setting(cell["task"]) + (" · blind" if is_control(cell["transform"]) else "")
+        if cell["transform"] != "none" and not is_control(cell["transform"]):
+            name += f" · {cell['transform']}"
+        columns.append(name)
+        rows.setdefault((cell["model"], attribute(cell)), {})[name] = _figures(cell)
+    order = list(dict.fromkeys(sorted(columns, key=lambda n: (" · " in n, n))))
+    body: list[list[object]] = [[model, attr, *[values.get(c, "—") for c in order]]
+                                for (model, attr), values in sorted(rows.items())]
+    return table_html(["model", "attribute", *order], body, left=2)
+
+
+def blind_table(results: Mapping[str, Any]) -> str:
+    rows: list[list[object]] = []
+    for row in (results.get("analyses") or {}).get("blind") or []:
+        if row.get("model") in {"majority", "uniform"}:
+            continue
+        share = row.get("top_share")
+        over = (row.get("leakage_over_blind") or {}).get("difference")
+        rows.append([row["model"], row.get("target") or row["task"], setting(row["task"]),
+                     interval_text(row.get("refusal_rate")), interval_text(row.get("entropy"), digits=1),
+                     f"{row.get('top_guess') or '—'} ({interval_text(share)})",
+                     interval_text(over, signed=True)])
+    if not rows:
+        return ""
+    return table_html(["model", "attribute", "setting", "refusal rate (blind)", "entropy of guesses (×100)",
+                       "top guess (share)", "leakage over blind (points)"], rows, left=3)
+
+
+@section("hearsay")
+def hearsay_section(results: dict[str, Any]) -> str:
+    if not _applies(results):
+        return ""
+    return (
+        "<h2>HearSay's comparisons</h2>"
+        '<p class="note">Per attribute and setting: accuracy of committed answers, refusal rate and leakage above '
+        "the model's own null, each with its 95% interval over speakers (each speaker counting once). Settings: "
+        f"{esc(', '.join(f'{v} = prompts {k}' for k, v in NAMES.items()))}; blind = the same question with the "
+        "audio replaced by silence (decoding as the run header records it for that control).</p>"
+        + settings_table(results)
+        + '<h3>Blind test</h3><p class="note">Entropy of the committed guesses, normalised to 0-100 (low: the '
+          "model answers from a prior); top guess and its share; leakage over blind = accuracy with the real "
+          "audio minus accuracy on silence, paired on the same clips.</p>"
+        + blind_table(results)
+    )
