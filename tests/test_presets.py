@@ -78,6 +78,17 @@ def test_preset_hearsay_runs_end_to_end_with_its_tables(server: ChatServer, corp
             assert checks["errors"] == [] and checks["scrollWidth"] <= 1280, (name, checks)
 
 
+def test_the_request_count_is_stated_before_sending_and_can_be_capped(server: ChatServer, corpus: Path,
+                                                                      tmp_path: Path) -> None:
+    args = ["run", "--preset", "hearsay", "-m", f"openai:sim base_url={server.url}/v1", "-c", str(corpus),
+            "-o", str(tmp_path / "r"), "--max-requests", "100"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code != 0 and "plans 144 requests, over --max-requests 100" in " ".join(result.output.split())
+    assert not server.received  # nothing was sent
+    result = CliRunner().invoke(app, [*args[:-1], "144"])
+    assert result.exit_code == 0 and "Plan: 144 requests (144 to openai:sim" in " ".join(result.output.split())
+
+
 def test_an_unknown_preset_is_named_with_the_shipped_ones(corpus: Path, tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["run", "--preset", "hearsy", "-m", "uniform", "-c", str(corpus),
                                       "-o", str(tmp_path / "r")])

@@ -48,10 +48,35 @@ def clean(message: str, config: RunConfig) -> str:
     return message
 
 
-def execute_run(config: RunConfig, options: RunOptions) -> dict[str, object]:
+def request_plan(runner: Runner) -> dict[str, int]:
+    """Planned requests per model served over HTTP (a remote host or a local server); in-process models
+    (the probe, the baselines, transformers) send none."""
+    plan: dict[str, int] = {}
+    for group in runner.groups:
+        model = runner.models.get(group.model)
+        if getattr(model, "remote_host", None) or getattr(model, "base_url", None):
+            plan[group.model] = plan.get(group.model, 0) + group.size
+    return plan
+
+
+def state_requests(runner: Runner, max_requests: int | None) -> None:
+    """Say how many requests the run plans before any is sent; refuse above the cap."""
+    plan = request_plan(runner)
+    if not plan:
+        return
+    total = sum(plan.values())
+    err.print(f"Plan: {total:,} requests ({'; '.join(f'{n:,} to {m}' for m, n in plan.items())}); finished "
+              "samples of a resumed run are not sent again.", markup=False)
+    if max_requests is not None and total > max_requests:
+        raise fail(f"the run plans {total:,} requests, over --max-requests {max_requests:,}: lower it with "
+                   "--max-per-class, fewer tasks or models, or raise the cap")
+
+
+def execute_run(config: RunConfig, options: RunOptions, max_requests: int | None = None) -> dict[str, object]:
     """Run, report and print the summary; user mistakes become clear messages, not tracebacks."""
     try:
         runner = Runner(config, options, console=err)
+        state_requests(runner, max_requests)
         added = runner.execute()
     except USER_ERRORS as exc:
         raise fail(clean(str(exc), config)) from exc
@@ -104,6 +129,8 @@ def run(
                                   "instead of refusing the corpus."),
     request_deadline: float = typer.Option(DEFAULT_DEADLINE_S, help="Seconds one request may take, the client's "
                                            "retries included, before it is recorded as an error (0: no limit)."),
+    max_requests: int = typer.Option(None, "--max-requests", help="Refuse to start a run that plans more "
+                                     "requests than this to served models (a budget guard for paid APIs)."),
     preset: str = typer.Option(None, "--preset", help="A published protocol in one run: 'hearsay' (eight "
                                "attributes x profiler, privacy-prompt defense and CoT prompts, plus a blind test "
                                "at temperature 0.7, 50 samples per attribute), or a preset .yaml path."),
@@ -163,4 +190,4 @@ def run(
     except (UnknownNameError, SpecError) as exc:
         raise fail(clean(str(exc), run_config)) from exc
     execute_run(run_config, RunOptions(out=out_dir, executor=built, use_cache=not no_cache, skip_bad=skip_bad,
-                                       request_deadline=request_deadline or None))
+                                       request_deadline=request_deadline or None), max_requests)
