@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -126,3 +127,25 @@ def test_backend_refuses_one_speaker_and_unknown_kinds() -> None:
         train_backend(x, ["a"] * 4)
     with pytest.raises(ValueError, match="unknown back-end"):
         train_backend(x, ["a", "a", "b", "b"], kind="plda")
+
+
+@pytest.mark.parametrize("kind", ["centred", "wccn"])
+def test_a_shift_shared_by_every_voice_fools_cosine_not_the_centring_attacker(kind: str) -> None:
+    """Known answer: a defense that adds one vector to every voiceprint leaves the centring back-ends'
+    scores exactly as they were (they subtract the anonymized training mean), while the cosine moves."""
+    train, clean_train = voices(8, 6, start=0, seed=1)
+    evaluation, clean_eval = voices(6, 6, start=11, seed=2)
+    clean = clean_train | clean_eval
+    offset = np.r_[0.0, 0.0, 30.0, -20.0, 0.0, 0.0, 0.0, 0.0]
+    shifted = {i: v + offset for i, v in clean.items()}
+    trials = build_trials(evaluation, per_speaker=10, seed=0)
+    train_clips = {c.id: str(c.speaker_id) for c in train}
+
+    def embed_with(table: dict[str, np.ndarray]) -> Any:
+        return lambda ids, defended: {i: table[i] for i in ids}
+
+    plain = semi_informed_scores(trials, train_clips, embed_with(clean), kind)
+    moved = semi_informed_scores(trials, train_clips, embed_with(shifted), kind)
+    assert moved == pytest.approx(plain, abs=1e-9)
+    assert attack_scores(trials, embed_with(shifted), True) != pytest.approx(
+        attack_scores(trials, embed_with(clean), True), abs=1e-3)

@@ -182,7 +182,9 @@ def _attacker_note(data: dict[str, Any]) -> str:
     if semi.get("status") != "ok":
         return ("Semi-informed attacker: not run"
                 + (f" ({semi['reason']})." if semi.get("reason") else "."))
-    backend = {"logistic": "a logistic model on voiceprint pairs", "lda": "LDA, then cosine"}.get(
+    backend = {"logistic": "a logistic model on voiceprint pairs", "lda": "LDA, then cosine",
+               "centred": "centring on its anonymized speakers' mean, then cosine",
+               "wccn": "centring and within-speaker covariance normalisation, then cosine"}.get(
         semi.get("backend", ""), semi.get("backend", ""))
     return (f"Attackers (VoicePrivacy Challenge): ignorant enrols on clean speech; lazy-informed enrols on "
             f"speech passed through the same defense; semi-informed also trains a back-end ({backend}) on "
