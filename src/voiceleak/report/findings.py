@@ -62,6 +62,8 @@ def row_label(cell: Mapping[str, Any]) -> str:
 
 def attribute_of(cell: Mapping[str, Any]) -> str | None:
     task = str(cell.get("task", ""))
+    if task.split()[0] == "speaker-id":
+        return "speaker identity"
     if not task.startswith("attribute:"):
         return None
     return str(cell.get("target") or task.split(":", 1)[1].split()[0])
@@ -75,7 +77,7 @@ def findings(results: Mapping[str, Any]) -> dict[str, list[FindingRow]]:
         if attribute is None:
             continue
         label = row_label(cell)
-        if cell.get("task") != f"attribute:{attribute}":  # a prompt variant: name it
+        if cell.get("task") not in {f"attribute:{attribute}", "speaker-id"}:  # a prompt variant: name it
             label += f" · {cell['task'].split(':', 1)[1]}"
         out.setdefault(attribute, []).append(FindingRow(label, kind_of(cell), cell))
     for rows in out.values():
@@ -111,11 +113,14 @@ def reading(attribute: str, rows: list[FindingRow]) -> str:
 
 def units_note(results: Mapping[str, Any]) -> str:
     """n, the unit and the null, named once."""
-    cells = results.get("cells") or []
-    units = sorted({f"{c['metrics'].get('n_units', 0)} {c['metrics'].get('unit', 'speaker')}s" for c in cells
-                    if c["metrics"].get("n_units")})
-    clips = sorted({c["metrics"].get("n", 0) for c in cells})
-    return (f"Each figure is over {', '.join(units) or 'no units'} ({', '.join(map(str, clips))} samples per cell), "
+    cells = [c for c in results.get("cells") or [] if c["metrics"].get("n_units")]
+    counts = sorted({c["metrics"]["n_units"] for c in cells})
+    unit = "/".join(sorted({str(c["metrics"].get("unit", "speaker")) for c in cells})) or "speaker"
+    units = (f"{counts[0]} {unit}s" if len(counts) == 1 else f"{counts[0]} to {counts[-1]} {unit}s per cell"
+             ) if counts else "no units"
+    samples = sorted({c["metrics"].get("n", 0) for c in cells})
+    clips = str(samples[0]) if len(samples) == 1 else f"{samples[0]} to {samples[-1]}" if samples else "0"
+    return (f"Each figure is over {units} ({clips} samples per cell), "
             "each speaker counting once; brackets are 95% intervals over speakers. Leakage = balanced accuracy "
             "minus the model's own null (what its replies would reach if they carried no information about "
             "the class): 0 means nothing inferred, whatever the number of classes.")

@@ -68,9 +68,14 @@ def _replies(m: dict[str, Any]) -> str:
     return text + (f" (errors: {'; '.join(sorted(reasons))})" if reasons else "")
 
 
+def _main_class(column: int) -> str:
+    """Left-aligned labels; the setting and the null never break inside a word."""
+    return " ".join(c for c in ("l" if column < 3 else "", "nw" if column in (2, 5) else "") if c)
+
+
 def main_table(results: dict[str, Any]) -> str:
     """Compact: one row per cell; n and units are named once in the section's note."""
-    head = "".join(f'<th class="{"l" if i < 3 else ""}">{esc(h)}</th>' for i, h in enumerate(
+    head = "".join(f'<th class="{_main_class(i)}">{esc(h)}</th>' for i, h in enumerate(
         ["model", "task", "audio", "leakage (points)", "balanced accuracy", "null", "refusal rate",
          "answered / refused / unparseable / errors"]))
     body = []
@@ -80,7 +85,7 @@ def main_table(results: dict[str, Any]) -> str:
                   pct(m.get("balanced_accuracy")), "n/a" if m.get("null") is None else f"{m['null'] * 100:.1f}",
                   pct(m.get("refusal_rate")), _replies(m)]
         klass = ' class="calib"' if cell.get("role") == "calibration" else ""
-        body.append(f"<tr{klass}>" + "".join(f'<td class="{"l" if i < 3 else ""}">{esc(v)}</td>'
+        body.append(f"<tr{klass}>" + "".join(f'<td class="{_main_class(i)}">{esc(v)}</td>'
                                              for i, v in enumerate(values)) + "</tr>")
     return f"<table><tr>{head}</tr>{''.join(body)}</table>"
 
@@ -189,7 +194,7 @@ FOLDED = {"fairness", "bystander", "words_voice", "repeats", "judging"}
 
 def render(results: dict[str, Any], title: str = "voiceleak report", nav: str = "") -> str:
     import voiceleak.report.hearsay_view  # noqa: F401  (registers HearSay's tables)
-    from voiceleak.report.findings import headline_html
+    from voiceleak.report.findings import findings, headline_html
 
     config = results.get("run", {}).get("config") or {}
     extra = []
@@ -197,8 +202,7 @@ def render(results: dict[str, Any], title: str = "voiceleak report", nav: str = 
         fragment = fn(results)
         if fragment.strip():
             extra.append(_details(name.replace("_", " "), fragment) if name in FOLDED else fragment)
-    has_attributes = any(str(c.get("task", "")).startswith("attribute:") for c in results.get("cells") or [])
-    headline = f"<h2>Findings</h2>{headline_html(results)}" if has_attributes else ""
+    headline = f"<h2>Findings</h2>{headline_html(results)}" if findings(results) else ""
     body = f"""<p class="note">Corpus: {esc(config.get('corpus', '?'))}.</p>
 {headline}
 {''.join(extra)}

@@ -24,7 +24,7 @@ th{background:#f3f3f3} td.l,th.l{text-align:left}
 svg.chart{width:100%;height:auto;max-width:1000px} img{max-width:100%}
 details{margin:.4em 0} summary{cursor:pointer;font-weight:600}
 ul.readings li{margin:.3em 0} pre{white-space:pre-wrap;overflow-wrap:anywhere}
-.heat td{min-width:60px}
+.heat td{min-width:60px} .nw{white-space:nowrap;overflow-wrap:normal}
 """
 
 
