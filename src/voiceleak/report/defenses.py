@@ -230,7 +230,8 @@ def tradeoff_chart(data: dict[str, Any]) -> str:
     x_label, x_of = axis
     model = data["model"]
     panels: list[tuple[str, Any, float | None]] = [
-        ("speaker verification EER % (lazy-informed ●, ignorant ○); higher = more private",
+        ("speaker verification EER %: lazy-informed ●, ignorant ○,\nsemi-informed ■ (evaluation speakers); "
+         "higher = more private",
          lambda row: row["verification"].get("lazy_informed", {}).get("eer"), 50.0),
     ]
     for task in data["tasks"]:
@@ -250,6 +251,8 @@ def tradeoff_chart(data: dict[str, Any]) -> str:
             _curve(ax, [*clean, *members], x_of, y_of, colours(number % 10), family)
             if index == 0:
                 _curve(ax, [*clean, *members], x_of, _ignorant_eer, colours(number % 10), None, hollow=True)
+                _curve(ax, [*clean, *members], x_of, _semi_informed_eer, colours(number % 10), None,
+                       hollow=True, marker="s")
         _curve(ax, clean, x_of, y_of, "black", "no defense")
         if reference is not None:
             ax.axhline(reference, color="#c0392b", lw=0.8, ls=":", label="chance")
@@ -265,12 +268,16 @@ def _ignorant_eer(row: dict[str, Any]) -> Any:
     return row["verification"].get("ignorant", {}).get("eer")
 
 
+def _semi_informed_eer(row: dict[str, Any]) -> Any:
+    return row["verification"].get("semi_informed", {}).get("eer")
+
+
 def _attribute_getter(task: str, model: str) -> Any:
     return lambda row: (row["attributes"].get(task, {}).get(model) or {}).get("balanced_accuracy")
 
 
 def _curve(ax: Any, rows: Sequence[dict[str, Any]], x_of: Any, y_of: Any, colour: Any, label: str | None,
-           hollow: bool = False) -> None:
+           hollow: bool = False, marker: str = "o") -> None:
     pairs = []
     for row in rows:
         x, y = _point(x_of(row)), _point(y_of(row))
@@ -282,8 +289,8 @@ def _curve(ax: Any, rows: Sequence[dict[str, Any]], x_of: Any, y_of: Any, colour
     ys = [p[1][0] for p in pairs]
     ax.errorbar(xs, ys, xerr=[[p[0][1] for p in pairs], [p[0][2] for p in pairs]],
                 yerr=[[p[1][1] for p in pairs], [p[1][2] for p in pairs]], color=colour, capsize=2,
-                fmt="o--" if hollow else "o-", mfc="none" if hollow else colour, alpha=0.5 if hollow else 0.9,
-                label=label, lw=1)
+                fmt=f"{marker}--" if hollow else f"{marker}-", mfc="none" if hollow else colour,
+                alpha=0.5 if hollow else 0.9, label=label, lw=1)
     if not hollow:
         for x_value, y_value, (_, _, name) in zip(xs, ys, pairs, strict=True):
             short_name = name.removeprefix(label or "").lstrip(": ") or name  # the legend names the family
