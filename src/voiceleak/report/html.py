@@ -197,11 +197,14 @@ def render(results: dict[str, Any], title: str = "voiceleak report", nav: str = 
     from voiceleak.report.findings import findings, headline_html
 
     config = results.get("run", {}).get("config") or {}
-    extra = []
+    extra: list[str] = []
+    folded: list[str] = []
     for name, fn in SECTIONS.items():
         fragment = fn(results)
-        if fragment.strip():
-            extra.append(_details(name.replace("_", " "), fragment) if name in FOLDED else fragment)
+        if fragment.strip():  # the analyses in full; details of secondary ones folded, after them
+            (folded if name in FOLDED else extra).append(
+                _details(name.replace("_", " "), fragment) if name in FOLDED else fragment)
+    extra += folded
     headline = f"<h2>Findings</h2>{headline_html(results)}" if findings(results) else ""
     body = f"""<p class="note">Corpus: {esc(config.get('corpus', '?'))}.</p>
 {headline}
@@ -221,8 +224,7 @@ def write_html(run_dir: Path | str, results: dict[str, Any]) -> Path:
     run_dir = Path(run_dir)
     root = audit_root(run_dir)
     path = run_dir / "report.html"
-    kind = "audit" if root == run_dir else f"audit, {run_dir.name}"
-    title = audit_title(results.get("run") or {}, kind)
+    title = audit_title(results.get("run") or {}, None if root == run_dir else run_dir.name)
     path.write_text(render(results, title, nav_html(path, root)), encoding="utf-8")
     write_samples(run_dir, results, title)
     write_landing(root)

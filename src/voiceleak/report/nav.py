@@ -65,12 +65,13 @@ def page(title: str, body: str, nav: str, script: str = "") -> str:
             f"<h1>{html.escape(title)}</h1>{body}{f'<script>{script}</script>' if script else ''}</body></html>")
 
 
-def audit_title(run: dict[str, object], kind: str = "audit") -> str:
-    """"voiceleak audit of demo (probe, majority, uniform), 2026-12-04": corpus, models and date."""
+def audit_title(run: dict[str, object], part: str | None = None) -> str:
+    """"voiceleak audit of demo (probe, majority, uniform), 2026-12-04": corpus, models and date;
+    a sub-run names its part: "voiceleak audit of demo: decisions (uniform), 2026-12-04"."""
     config = run.get("config") or {}
     assert isinstance(config, dict)
     corpus = Path(str(config.get("corpus", "?")))
     name = corpus.parent.name if corpus.name in {"manifest.jsonl", "manifest.json"} else corpus.stem
     models = ", ".join(str(m) for m in config.get("models") or []) or "no models"
     date = str(run.get("created") or "")[:10]
-    return f"voiceleak {kind} of {name} ({models}), {date}".rstrip(", ")
+    return f"voiceleak audit of {name}{': ' + part if part else ''} ({models}), {date}".rstrip(", ")
