@@ -242,7 +242,8 @@ def write_samples(run_dir: Path, results: dict[str, Any], title: str) -> Path | 
     except Exception:  # a study folder without a sample log: no sample browser
         return None
     path = run_dir / "samples.html"
-    page_html = render_samples([asdict(r) for r in records], results.get("run") or {}, run_dir,
+    # a generator: a 100,000-sample run must not hold a second copy of its log as dicts
+    page_html = render_samples((asdict(r) for r in records), results.get("run") or {}, run_dir,
                                f"Samples — {title}", nav_html(path, audit_root(run_dir)))
     path.write_text(page_html, encoding="utf-8")
     return path

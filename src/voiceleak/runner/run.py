@@ -186,6 +186,7 @@ def report(run_dir: Path | str, resamples: int = 1000) -> dict[str, Any]:
 
     records, header = load_records(run_dir)
     results = aggregate(records, header, resamples=resamples)
+    del records  # the sample browser streams the log again: never two copies of a large run in memory
     write_results(run_dir, results)
     write_html(run_dir, results)
     return results
