@@ -7,6 +7,7 @@ the audit holds (each sub-run's report and sample browser), calibration runs mar
 
 from __future__ import annotations
 
+import html
 import json
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,25 @@ def _load(run_dir: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
+def _sub_findings(results: dict[str, Any]) -> str:
+    """The one line a sub-run contributes to the landing page: a verdict, or what its models are."""
+    analyses = results.get("analyses") or {}
+    lines = []
+    privilege = analyses.get("privilege") or {}
+    for verdict in privilege.get("verdicts") or []:
+        lines.append(f"Least-privilege verdict: {verdict.get('sentence', verdict.get('outcome', ''))}"
+                     + (" (the end-to-end side is the voiceprint probe standing in for a model)"
+                        if privilege.get("stand_in") else ""))
+    for name in ("decisions", "scope"):
+        found = analyses.get(name) or {}
+        if found.get("rows"):
+            stand_ins = found.get("stand_ins") or []
+            lines.append(f"{name}: {len(found['rows'])} comparisons"
+                         + (f"; stand-in model(s) {', '.join(map(str, stand_ins))}: no finding about a real model"
+                            if stand_ins else ""))
+    return "".join(f'<br><span class="note">{html.escape(line)}</span>' for line in lines)
+
+
 def _contents(root: Path, index: Path) -> str:
     items = ['<li><a href="report.html">Full report</a>: every cell with its figures, the controls, fairness '
              "heat maps and confusion matrices.</li>"]
@@ -42,7 +62,7 @@ def _contents(root: Path, index: Path) -> str:
         note = SUB_RUN_NOTES.get(sub.name, f"{len(results.get('cells') or [])} cells")
         samples = (f' · <a href="{sub.name}/samples.html">samples</a>' if (sub / "samples.html").exists() else "")
         items.append(f'<li><a href="{sub.name}/report.html">{sub.name}</a>{samples}: {note} '
-                     f'<span class="note">(models: {models})</span></li>')
+                     f'<span class="note">(models: {models})</span>{_sub_findings(results)}</li>')
     return f"<h2>In this audit</h2><ul>{''.join(items)}</ul>"
 
 
