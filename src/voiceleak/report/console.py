@@ -115,7 +115,8 @@ def _transform_order(transform: str) -> tuple[int, str]:
     """Real audio first, then defenses and other settings, then the controls (blind, no audio)."""
     if transform == "none":
         return (0, "")
-    return (2 if transform.startswith(("blind", "noaudio", "no-audio", "text")) else 1, transform)
+    control = transform.startswith(("blind", "noaudio", "no-audio", "text")) or "control=blind" in transform
+    return (2 if control else 1, transform)
 
 
 def _title(transform: str) -> str:
@@ -139,8 +140,10 @@ def summary_tables(results: dict[str, Any]) -> list[Table]:
         table.add_column("task", overflow="fold", max_width=24)
         table.add_column("clips", justify="right")
         table.add_column("chance", justify="right")
-        for model in models:
-            table.add_column(model + (" (calibration)" if roles.get(model) == "calibration" else ""),
+        shorts = [m.split()[0] for m in models]  # without arguments (base URLs), unless that confuses two
+        names = shorts if len(set(shorts)) == len(shorts) else models
+        for model, name in zip(models, names, strict=True):
+            table.add_column(name + (" (calibration)" if roles.get(model) == "calibration" else ""),
                              justify="right", overflow="fold", no_wrap=False)
         for task in dict.fromkeys(c["task"] for c in cells):
             row = {c["model"]: c["metrics"] for c in cells if c["task"] == task}

@@ -51,10 +51,20 @@ def kind_of(cell: Mapping[str, Any]) -> str:
     return "cascade" if str(cell.get("model", "")).startswith("cascade") else "model"
 
 
+def short_model(model: str) -> str:
+    """"openai:gpt-4o-audio-preview": a model's spec without its arguments (base URLs, headers)."""
+    return str(model).split()[0]
+
+
 def row_label(cell: Mapping[str, Any]) -> str:
-    label = str(cell["model"])
-    if cell.get("transform", "none") != "none":
-        label += f" · {cell['transform']}"
+    """Model, then what differs: the prompt set, then the audio setting ("blind" for a blind control)."""
+    label = short_model(cell["model"])
+    task = str(cell.get("task", ""))
+    if " " in task:  # task arguments: the prompt set of a variant
+        label += " · " + " ".join(p.split("=", 1)[-1] for p in task.split()[1:])
+    transform = str(cell.get("transform", "none"))
+    if transform != "none":
+        label += " · blind" if kind_of(cell) == "blind" else f" · {transform}"
     if cell.get("role") == "calibration":
         label += " (calibration run)"
     return label
@@ -76,10 +86,7 @@ def findings(results: Mapping[str, Any]) -> dict[str, list[FindingRow]]:
         attribute = attribute_of(cell)
         if attribute is None:
             continue
-        label = row_label(cell)
-        if cell.get("task") not in {f"attribute:{attribute}", "speaker-id"}:  # a prompt variant: name it
-            label += f" · {cell['task'].split(':', 1)[1]}"
-        out.setdefault(attribute, []).append(FindingRow(label, kind_of(cell), cell))
+        out.setdefault(attribute, []).append(FindingRow(row_label(cell), kind_of(cell), cell))
     for rows in out.values():
         rows.sort(key=lambda r: KIND_ORDER[r.kind])
     return out
@@ -94,8 +101,8 @@ def _phrase(row: FindingRow, attribute: str) -> str:
                 f"{': ' + reasons if reasons else ''})")
     null = m.get("null")
     null_text = "" if null is None else f" of {null * 100:.1f}"
-    subject = {"probe": "the voiceprint probe", "cascade": f"the cascade {row.cell['model']}",
-               "blind": f"{row.cell['model']} with no audio (blind)"}.get(row.kind, row.label)
+    subject = {"probe": "the voiceprint probe", "cascade": f"the cascade {short_model(row.cell['model'])}",
+               "blind": f"{row.label} (no audio)"}.get(row.kind, row.label)
     value = leak["value"] * 100
     balanced = "n/a" if not bal or bal.get("value") is None else f"{bal['value'] * 100:.1f}"
     return (f"{subject} infers {attribute} at {balanced} balanced accuracy, "
@@ -108,7 +115,7 @@ def reading(attribute: str, rows: list[FindingRow]) -> str:
     if not parts:
         parts = [_phrase(r, attribute) + " — a calibration run, not a finding" for r in rows]
     text = "; ".join(parts)
-    return text[0].upper() + text[1:] + "."
+    return text[0].upper() + text[1:] + "." if text.startswith("the ") else text + "."
 
 
 def units_note(results: Mapping[str, Any]) -> str:

@@ -72,6 +72,6 @@ def audit_title(run: dict[str, object], part: str | None = None) -> str:
     assert isinstance(config, dict)
     corpus = Path(str(config.get("corpus", "?")))
     name = corpus.parent.name if corpus.name in {"manifest.jsonl", "manifest.json"} else corpus.stem
-    models = ", ".join(str(m) for m in config.get("models") or []) or "no models"
+    models = ", ".join(str(m).split()[0] for m in config.get("models") or []) or "no models"  # no arguments
     date = str(run.get("created") or "")[:10]
     return f"voiceleak audit of {name}{': ' + part if part else ''} ({models}), {date}".rstrip(", ")
