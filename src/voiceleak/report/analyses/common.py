@@ -132,10 +132,13 @@ def share(value: float | None) -> str:
     return "n/a" if value is None else f"{value * 100:.1f}"
 
 
-def section_html(title: str, note: str, headers: list[str], rows: list[list[object]], left: int = 3) -> str:
+def section_html(title: str, note: str, headers: list[str], rows: list[list[object]], left: int = 3,
+                 notes: Mapping[str, str] | None = None) -> str:
+    """A titled table with its note; `notes` (model -> what it stands in for) go between them."""
     if not rows:
         return ""
-    return f"<h2>{esc(title)}</h2><p class=\"note\">{esc(note)}</p>" + table_html(headers, rows, left=left)
+    extra = "".join(f"<p class='note'>{esc(m)}: {esc(w)}</p>" for m, w in (notes or {}).items())
+    return f"<h2>{esc(title)}</h2><p class=\"note\">{esc(note)}</p>" + extra + table_html(headers, rows, left=left)
 
 
 __all__ = ["REAL_AUDIO", "Cell", "adjust", "answered", "by_cell", "hits", "indicator", "p_value", "paired",

@@ -22,9 +22,10 @@ from dataclasses import replace
 from typing import Any
 
 from voiceleak.report.aggregate import analysis
+from voiceleak.report.analyses.common import section_html
 from voiceleak.report.console import short
 from voiceleak.report.decision import family, stand_ins
-from voiceleak.report.html import esc, section, table_html
+from voiceleak.report.html import section
 from voiceleak.report.scope import probe_of, task_probes
 from voiceleak.scoring.metrics import share
 from voiceleak.scoring.scope import judge_scope_reply
@@ -111,6 +112,5 @@ def emotion_scope_html(results: dict[str, Any]) -> str:
             "name the clip's labelled emotion (several classes counted apart, never scored); leakage: balanced "
             "accuracy minus this model's own null, in points. 'transcript only' is the text-only control. "
             "95% intervals over speakers.")
-    stand = "".join(f"<p class='note'>{esc(m)}: {esc(w)}</p>" for m, w in (data.get("stand_ins") or {}).items())
-    return ("<h2>Emotion where it is not allowed</h2>" + f"<p class='note'>{esc(note)}</p>" + stand
-            + table_html(COLUMNS, [_cells(r) for r in data["rows"]], left=3))
+    return section_html("Emotion where it is not allowed", note, COLUMNS, [_cells(r) for r in data["rows"]], left=3,
+                        notes=data.get("stand_ins"))

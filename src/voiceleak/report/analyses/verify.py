@@ -18,9 +18,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from voiceleak.report.aggregate import analysis
+from voiceleak.report.analyses.common import section_html
 from voiceleak.report.console import short
 from voiceleak.report.decision import family, stand_ins
-from voiceleak.report.html import esc, section, table_html
+from voiceleak.report.html import section
 from voiceleak.scoring.metrics import share
 from voiceleak.scoring.verification import Trial, verification_metrics
 from voiceleak.tasks.verify import ABSTAIN, SAME, read_detail
@@ -101,6 +102,5 @@ def verify_html(results: dict[str, Any]) -> str:
             "the yes/no columns read the decision alone. The voiceprint EER is the resemblyzer cosine on "
             "the same trials and the same audio. 95% intervals from a bootstrap over enrolment speakers "
             "(shares: over speakers); higher EER = a worse verifier, 50 = chance.")
-    stand = "".join(f"<p class='note'>{esc(m)}: {esc(w)}</p>" for m, w in (data.get("stand_ins") or {}).items())
-    return ("<h2>The audio model as speaker verifier</h2>" + f"<p class='note'>{esc(note)}</p>" + stand
-            + table_html(COLUMNS, [_cells(r) for r in data["rows"]], left=3))
+    return section_html("The audio model as speaker verifier", note, COLUMNS, [_cells(r) for r in data["rows"]], left=3,
+                        notes=data.get("stand_ins"))
