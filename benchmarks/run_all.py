@@ -28,8 +28,9 @@ def main() -> None:
         print(f"== {script} {' '.join(args)}", flush=True)
         if subprocess.run([sys.executable, script, *args], cwd=HERE, check=False).returncode != 0:
             failed.append(script)
-    parts = [(HERE / "results" / f"{Path(s).stem}.md").read_text() for s, _ in BENCHMARKS
-             if (HERE / "results" / f"{Path(s).stem}.md").is_file()]
+    # gpu_throughput.py needs a GPU (`make bench` runs on CPUs): its last GPU figures are collected as they are
+    names = [Path(s).stem for s, _ in BENCHMARKS] + ["gpu_throughput"]
+    parts = [(HERE / "results" / f"{n}.md").read_text() for n in names if (HERE / "results" / f"{n}.md").is_file()]
     (HERE / "results.md").write_text("# voiceleak benchmarks\n\nMachine: 2 CPU cores, no GPU.\n\n"
                                      + "\n".join(p.replace("\n# ", "\n## ").replace("# ", "## ", 1) for p in parts))
     print(f"wrote {HERE / 'results.md'}")
