@@ -168,3 +168,11 @@ def test_sample_browser_shows_replies_with_audio_and_filters_by_outcome(audit: P
     assert checks["rows"] == 20 and checks["audio"] == 20  # 10 speakers x 2 clips, each with its player
     assert checks["filtered"] <= checks["rows"]  # type: ignore[operator]
     assert checks["filteredOutcomes"] == [checks["filterValue"]]
+
+
+def test_the_browser_check_itself_catches_a_script_error(tmp_path: Path) -> None:
+    """Guards the guard: a page that throws is reported both by the page probe and by Chromium's log."""
+    page = tmp_path / "broken.html"
+    page.write_text("<!doctype html><html><head></head><body><p>x</p><script>missingFunction();</script></body></html>")
+    checks, log = browse(page, tmp_path)
+    assert checks["errors"] and console_errors(log)
