@@ -189,5 +189,6 @@ def run(
         built = None if chosen == "local" and not limit else build_executor(chosen, limit)
     except (UnknownNameError, SpecError) as exc:
         raise fail(clean(str(exc), run_config)) from exc
+    cap = {} if max_requests is None else {"max_requests": max_requests}  # execute_run(config, options) otherwise
     execute_run(run_config, RunOptions(out=out_dir, executor=built, use_cache=not no_cache, skip_bad=skip_bad,
-                                       request_deadline=request_deadline or None), max_requests)
+                                       request_deadline=request_deadline or None), **cap)
