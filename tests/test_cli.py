@@ -77,7 +77,7 @@ def test_every_control_is_one_flag_away(corpus: Path, tmp_path: Path, monkeypatc
     from voiceleak.cli import run as run_module
 
     captured = {}
-    monkeypatch.setattr(run_module, "execute_run", lambda config, options: captured.update(config=config))
+    monkeypatch.setattr(run_module, "execute_run", lambda config, options, *_, **__: captured.update(config=config))
     result = runner.invoke(app, ["run", "-c", str(corpus), "-m", "probe", "--blind", "--baselines", "--cascade",
                                  "-o", str(tmp_path / "r")])
     assert result.exit_code == 0, result.output
