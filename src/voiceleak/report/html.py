@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from voiceleak.atomic import atomic_write_text
 from voiceleak.report.console import pct
 from voiceleak.report.nav import audit_root, audit_title, nav_html, page, sub_runs
 
@@ -225,27 +226,24 @@ def write_html(run_dir: Path | str, results: dict[str, Any]) -> Path:
     root = audit_root(run_dir)
     path = run_dir / "report.html"
     title = audit_title(results.get("run") or {}, None if root == run_dir else run_dir.name)
-    path.write_text(render(results, title, nav_html(path, root)), encoding="utf-8")
+    atomic_write_text(path, render(results, title, nav_html(path, root)))
     write_samples(run_dir, results, title)
     write_landing(root)
     return path
 
 
 def write_samples(run_dir: Path, results: dict[str, Any], title: str) -> Path | None:
-    from dataclasses import asdict
+    from voiceleak.report.samples import logged_samples, render_samples
+    from voiceleak.runner.log import SAMPLES
 
-    from voiceleak.report.aggregate import load_records
-    from voiceleak.report.samples import render_samples
-
-    try:
-        records, _ = load_records(run_dir)
-    except Exception:  # a study folder without a sample log: no sample browser
+    log = Path(run_dir) / SAMPLES
+    if not log.is_file():  # a study folder without a sample log: no sample browser
         return None
     path = run_dir / "samples.html"
-    # a generator: a 100,000-sample run must not hold a second copy of its log as dicts
-    page_html = render_samples((asdict(r) for r in records), results.get("run") or {}, run_dir,
+    # streamed from the log: a 100,000-sample run never holds its samples twice in memory
+    page_html = render_samples(logged_samples(log), results.get("run") or {}, run_dir,
                                f"Samples — {title}", nav_html(path, audit_root(run_dir)))
-    path.write_text(page_html, encoding="utf-8")
+    atomic_write_text(path, page_html)
     return path
 
 

@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from voiceleak.atomic import atomic_write_text
 from voiceleak.report.findings import findings, headline_html
 from voiceleak.report.nav import audit_title, nav_html, page, sub_runs
 
@@ -89,5 +90,5 @@ def write_landing(root: Path | str) -> Path | None:
     if text is None:
         return None
     path = root / "index.html"
-    path.write_text(text, encoding="utf-8")
+    atomic_write_text(path, text)
     return path

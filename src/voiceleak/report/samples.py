@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import json
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -21,21 +21,45 @@ MAX_PER_CELL = 300
 MAX_REPLY = 1200
 
 
-def clip_audio(manifest: str | None) -> dict[str, Path]:
-    """clip id → audio file, from the manifest (paths relative to the manifest's folder)."""
+def clip_audio(manifest: str | None, wanted: set[str] | None = None) -> dict[str, Path]:
+    """clip id → audio file, from the manifest (paths relative to the manifest's folder); only the
+    `wanted` clips when given, so a 100,000-clip corpus costs no 100,000-entry table."""
     if not manifest or not Path(manifest).is_file():
         return {}
     base = Path(manifest).resolve().parent
     out: dict[str, Path] = {}
-    for line in Path(manifest).read_text(encoding="utf-8").splitlines():
-        try:
-            row = json.loads(line)
-        except ValueError:
-            continue
-        path = row.get("audio_filepath") or row.get("audio_path") if isinstance(row, dict) else None
-        if row and path and row.get("id") is not None:
-            out[str(row["id"])] = (base / path).resolve()
+    with open(manifest, encoding="utf-8", errors="replace") as handle:
+        for line in handle:
+            try:
+                row = json.loads(line)
+            except ValueError:
+                continue
+            path = row.get("audio_filepath") or row.get("audio_path") if isinstance(row, dict) else None
+            if row and path and row.get("id") is not None and (wanted is None or str(row["id"]) in wanted):
+                out[str(row["id"])] = (base / path).resolve()
     return out
+
+
+def logged_samples(samples_path: Path) -> Iterator[dict[str, Any]]:
+    """The log's samples one at a time, each key once (its answer, else its latest error), without
+    holding the log in memory: a first pass keeps one offset per key, the second reads those lines."""
+    from voiceleak.runner.log import is_error, read_line
+
+    chosen: dict[str, tuple[int, bool]] = {}
+    with open(samples_path, "rb") as handle:
+        offset = 0
+        for raw in handle:
+            data = read_line(raw)
+            if not isinstance(data, str):
+                previous = chosen.get(data["key"])
+                if previous is None or previous[1]:
+                    chosen[data["key"]] = (offset, is_error(data))
+            offset += len(raw)
+        for start in sorted(position for position, _ in chosen.values()):
+            handle.seek(start)
+            data = read_line(handle.readline())
+            if not isinstance(data, str):
+                yield data
 
 
 def outcome_of(record: Mapping[str, Any]) -> str:
@@ -48,20 +72,24 @@ def outcome_of(record: Mapping[str, Any]) -> str:
     return outcome or "unknown"
 
 
-def sample_rows(records: Iterable[Mapping[str, Any]], audio: Mapping[str, Path], run_dir: Path
+def sample_rows(records: Iterable[Mapping[str, Any]], manifest: str | None, run_dir: Path
                 ) -> dict[str, list[list[Any]]]:
+    """Per cell, at most MAX_PER_CELL rows; audio links are looked up for the kept clips only."""
     cells: dict[str, list[list[Any]]] = {}
     for r in records:
         cell = f"{r['model']} · {r['task']} · audio: {r['transform']}"
         rows = cells.setdefault(cell, [])
         if len(rows) >= MAX_PER_CELL:
             continue
-        path = audio.get(str(r.get("clip_id")))
-        href = os.path.relpath(path, run_dir).replace(os.sep, "/") if path else ""
         reply = r.get("error") or r.get("response") or ""
         rows.append([r.get("clip_id"), r.get("speaker_id") or "", r.get("truth") or "",
-                     r.get("predicted") or "", outcome_of(r), str(reply)[:MAX_REPLY], href,
+                     r.get("predicted") or "", outcome_of(r), str(reply)[:MAX_REPLY], "",
                      r.get("audio_note") or "", r.get("prompt") or ""])
+    audio = clip_audio(manifest, {str(row[0]) for rows in cells.values() for row in rows})
+    for rows in cells.values():
+        for row in rows:
+            path = audio.get(str(row[0]))
+            row[6] = os.path.relpath(path, run_dir).replace(os.sep, "/") if path else ""
     return cells
 
 
@@ -131,7 +159,7 @@ def render_samples(records: Iterable[Mapping[str, Any]], run: Mapping[str, Any],
                    nav: str) -> str:
     config = run.get("config") or {}
     manifest = config.get("corpus") if isinstance(config, Mapping) else None
-    cells = sample_rows(records, clip_audio(manifest), Path(run_dir).resolve())
+    cells = sample_rows(records, manifest, Path(run_dir).resolve())
     capped = [c for c, rows in cells.items() if len(rows) >= MAX_PER_CELL]
     data = json.dumps(cells, ensure_ascii=False).replace("</", "<\\/")
     cap = (f"At most {MAX_PER_CELL} samples per cell are shown; samples.jsonl holds them all." if capped else "")
