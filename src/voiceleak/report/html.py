@@ -233,15 +233,15 @@ def write_html(run_dir: Path | str, results: dict[str, Any]) -> Path:
 
 
 def write_samples(run_dir: Path, results: dict[str, Any], title: str) -> Path | None:
-    from voiceleak.report.samples import logged_samples, render_samples
-    from voiceleak.runner.log import SAMPLES
+    from voiceleak.report.samples import render_samples
+    from voiceleak.runner.log import RunLog
 
-    log = Path(run_dir) / SAMPLES
-    if not log.is_file():  # a study folder without a sample log: no sample browser
+    log = RunLog(run_dir)
+    if not log.samples_path.is_file():  # a study folder without a sample log: no sample browser
         return None
     path = run_dir / "samples.html"
     # streamed from the log: a 100,000-sample run never holds its samples twice in memory
-    page_html = render_samples(logged_samples(log), results.get("run") or {}, run_dir,
+    page_html = render_samples(log.record_dicts(), results.get("run") or {}, run_dir,
                                f"Samples — {title}", nav_html(path, audit_root(run_dir)))
     atomic_write_text(path, page_html)
     return path

@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import json
 import os
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -38,28 +38,6 @@ def clip_audio(manifest: str | None, wanted: set[str] | None = None) -> dict[str
             if row and path and row.get("id") is not None and (wanted is None or str(row["id"]) in wanted):
                 out[str(row["id"])] = (base / path).resolve()
     return out
-
-
-def logged_samples(samples_path: Path) -> Iterator[dict[str, Any]]:
-    """The log's samples one at a time, each key once (its answer, else its latest error), without
-    holding the log in memory: a first pass keeps one offset per key, the second reads those lines."""
-    from voiceleak.runner.log import is_error, read_line
-
-    chosen: dict[str, tuple[int, bool]] = {}
-    with open(samples_path, "rb") as handle:
-        offset = 0
-        for raw in handle:
-            data = read_line(raw)
-            if not isinstance(data, str):
-                previous = chosen.get(data["key"])
-                if previous is None or previous[1]:
-                    chosen[data["key"]] = (offset, is_error(data))
-            offset += len(raw)
-        for start in sorted(position for position, _ in chosen.values()):
-            handle.seek(start)
-            data = read_line(handle.readline())
-            if not isinstance(data, str):
-                yield data
 
 
 def outcome_of(record: Mapping[str, Any]) -> str:

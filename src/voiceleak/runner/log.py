@@ -259,22 +259,34 @@ class RunLog:
 
     def records(self) -> Iterator[SampleRecord]:
         """Every sample once: a key's answer (or its latest error), skipping lines that cannot be read."""
-        if not self.samples_path.is_file():
-            return
-        chosen: dict[str, dict[str, Any]] = {}
-        with open(self.samples_path, "rb") as handle:
-            for raw in handle:
-                data = read_line(raw)
-                if isinstance(data, str):
-                    continue
-                key = data["key"]
-                if key not in chosen or is_error(chosen[key]):
-                    chosen[key] = data
-        for data in chosen.values():
+        for data in self.record_dicts():
             try:
                 yield SampleRecord.from_dict(data)
             except TypeError:
                 continue  # a line missing fields: skipped like any unreadable line
+
+    def record_dicts(self) -> Iterator[dict[str, Any]]:
+        """The chosen line of every key, parsed, in the order keys first appear.
+
+        Two passes: the first keeps one offset per key (its answer, else its latest error), the second
+        parses those lines only, so reading a 100,000-sample log never holds every line's dict at once."""
+        if not self.samples_path.is_file():
+            return
+        chosen: dict[str, tuple[int, bool]] = {}
+        with open(self.samples_path, "rb") as handle:
+            offset = 0
+            for raw in handle:
+                data = read_line(raw)
+                if not isinstance(data, str):
+                    previous = chosen.get(data["key"])
+                    if previous is None or previous[1]:
+                        chosen[data["key"]] = (offset, is_error(data))
+                offset += len(raw)
+            for start, _ in chosen.values():
+                handle.seek(start)
+                data = read_line(handle.readline())
+                if not isinstance(data, str):
+                    yield data
 
     def remaining_errors(self) -> tuple[int, int]:
         """(samples whose latest record is an error a re-run will retry, errors it will not retry)."""
