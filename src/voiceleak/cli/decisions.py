@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from voiceleak.cli.app import app, console, err, fail
-from voiceleak.cli.run import USER_ERRORS
+from voiceleak.cli.run import USER_ERRORS, state_requests
 from voiceleak.models.base import SupervisedModel, build_model
 from voiceleak.report.decision_view import print_decisions
 from voiceleak.runner.plan import RunConfig
@@ -47,13 +47,17 @@ def run_decisions(
     use_cache: bool = True,
     resamples: int = 1000,
     quiet: bool = False,
+    max_requests: int | None = None,
 ) -> dict[str, Any]:
-    """Run (resuming), record the grouping in the header, report; returns results.json's content."""
+    """Run (resuming), record the grouping in the header, report; returns results.json's content.
+
+    The planned requests are stated before any is sent; above `max_requests` nothing is sent."""
     try:
         check_models(list(config.models))
         runner = Runner(
             config, RunOptions(out=out, use_cache=use_cache, resamples=resamples, quiet=quiet), console=err
         )
+        state_requests(runner, max_requests)
         added = runner.execute()
         # Grouping changes no sample, so it lives in the header, not the config: a resume may regroup.
         runner.log.update_header(decisions={"group_by": group_by or None})
@@ -118,12 +122,18 @@ def decisions(
     out: OutArg = Path("runs/decisions"),
     resamples: Annotated[int, Opt(help="Bootstrap resamples for the intervals.")] = 1000,
     no_cache: Annotated[bool, Opt("--no-cache", help="Do not read or write the response cache.")] = False,
+    max_per_class: Annotated[int | None, Opt("--max-per-class", help="At most this many clips per task (per "
+                                             "class where a task has classes; seeded): bounds what a paid API "
+                                             "is sent.")] = None,
+    max_requests: Annotated[int | None, Opt("--max-requests", help="Refuse to start if the study plans more "
+                                            "requests than this (nothing is sent).")] = None,
 ) -> None:
     """Does the voice change what a model decides, and does it keep to what it may infer?
 
-    Decisions: the same sentence in different voices, a decision asked (hire? promote? grant the loan?
-    which job?), the gap between groups paired by sentence with an exact McNemar or Wilcoxon test,
-    beside the same model given the transcript only: voice effect = gap(audio) − gap(text only).
+    Decisions: the same sentences in different voices, a decision asked (hire? promote? grant the loan?
+    which job?), the gap between groups of voices (each voice one observation, Welch t over voices,
+    Holm across the study), beside the same model given the transcript only: voice effect =
+    gap(audio) − gap(text only), voice by voice. The planned requests are stated before any is sent.
     Scope: a system prompt forbids inferring emotion, age, health...; direct, indirect and benign asks
     measure the violation rate and the over-refusal rate.
 
@@ -140,6 +150,8 @@ def decisions(
         repeats=repeats,
         decoding=Decoding(temperature=temperature, max_tokens=max_tokens, seed=seed),
         seed=seed,
+        max_per_class=max_per_class,
     )
-    results = run_decisions(config, out, group_by, use_cache=not no_cache, resamples=resamples)
+    results = run_decisions(config, out, group_by, use_cache=not no_cache, resamples=resamples,
+                            max_requests=max_requests)
     print_decisions(results, console)

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from voiceleak.cli.app import app, console, err, fail
-from voiceleak.cli.run import USER_ERRORS
+from voiceleak.cli.run import USER_ERRORS, state_requests
 from voiceleak.corpus.manifest import load_manifest
 from voiceleak.report.console import print_summary
 from voiceleak.report.identity_view import print_identity
@@ -19,13 +19,16 @@ from voiceleak.runner.run import RunOptions
 
 
 def run_study(study: Study, out: Path, use_cache: bool = True, resamples: int = 1000,
-              quiet: bool = False) -> dict[str, Any]:
-    """Plan, run (resuming), report and print a least-privilege study; returns results.json's content."""
+              quiet: bool = False, max_requests: int | None = None) -> dict[str, Any]:
+    """Plan, run (resuming), report and print a least-privilege study; returns results.json's content.
+
+    The planned requests are stated before any is sent; above `max_requests` nothing is sent."""
     try:
         clips = load_manifest(study.corpus)
         config, roles = plan_study(study, clips, out)
         runner = PrivilegeRunner(config, RunOptions(out=out, use_cache=use_cache, resamples=resamples,
                                                     quiet=quiet), roles, console=err)
+        state_requests(runner, max_requests)
         added = runner.execute()
         runner.log.update_header(privilege=roles)  # thresholds may have changed since the run began
     except USER_ERRORS as exc:
@@ -84,6 +87,8 @@ def privilege(
     out: Annotated[Path, Opt("--out", "-o", help="Run directory (resumes if it exists).")] = DEFAULT_OUT,
     resamples: Annotated[int, Opt(help="Bootstrap resamples for the intervals.")] = 1000,
     no_cache: Annotated[bool, Opt("--no-cache", help="Do not read or write the response cache.")] = False,
+    max_requests: Annotated[int | None, Opt("--max-requests", help="Refuse to start if the study plans more "
+                                            "requests than this (nothing is sent).")] = None,
 ) -> None:
     """Is end-to-end audio modelling necessary, and what does it expose beyond a cascade?
 
@@ -105,7 +110,7 @@ def privilege(
         per_speaker=per_speaker, seed=seed,
         thresholds=Thresholds(min_leak_gap / 100, max_utility_loss / 100),
     )
-    print_study(run_study(study, out, use_cache=not no_cache, resamples=resamples))
+    print_study(run_study(study, out, use_cache=not no_cache, resamples=resamples, max_requests=max_requests))
 
 
 DEMO_PER_SPEAKER = 6
