@@ -188,3 +188,9 @@ def test_cli_judges_and_rebuilds_the_report(run_dir: Path) -> None:
     assert json.loads((run_dir / "results.json").read_text())["analyses"]["judge"]["rescued_refusal"] == 1
     refused = CliRunner().invoke(app, ["judge", str(run_dir), "--judge", "majority"])
     assert refused.exit_code == 2 and "chat backend" in refused.output
+
+
+def test_cli_exits_non_zero_when_every_judgment_failed(run_dir: Path) -> None:
+    result = CliRunner().invoke(app, ["judge", str(run_dir), "--judge", "test-judge fail=true"],
+                                env={"COLUMNS": "200"})
+    assert result.exit_code != 0 and "every judgment failed" in result.output

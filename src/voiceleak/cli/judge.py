@@ -54,3 +54,6 @@ def judge(
                   f"{agree['raw'] * 100:.1f}% raw, Cohen's kappa {kappa}")
     print_summary(results, console)
     err.print(f"wrote {run_dir}/judgments.jsonl, results.json and report.html")
+    if summary["n_judge_errors"] and not summary["n_judged"]:
+        raise fail(f"every judgment failed ({summary['n_judge_errors']} judge errors): check the judge model; "
+                   "re-running asks the failed ones again")
