@@ -230,17 +230,27 @@ def transcribe_cached(transcriber: Transcriber, audios: Sequence[Audio]) -> list
 
 
 def measure_wer(conditions: Conditions, names: Sequence[str], clips: Sequence[Clip], transcriber: Transcriber,
-                resamples: int) -> tuple[dict[str, Any], dict[str, Any]]:
+                resamples: int, console: Console | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """WER per condition; a progress bar per condition, since recognition takes seconds per clip."""
+    from rich.progress import Progress
+
     summary: dict[str, Any] = {}
     raw: dict[str, Any] = {}
-    for name in names:
-        hypotheses = transcribe_cached(transcriber, [conditions.audio(c.id, name) for c in clips])
-        counts: list[WordErrors] = [word_errors(c.text or "", h)
-                                    for c, h in zip(clips, hypotheses, strict=True)]
-        summary[name] = wer_metrics(counts, [c.speaker_id or c.id for c in clips])
-        raw[name] = {c.id: {"hypothesis": h, **asdict(e)}
-                     for c, h, e in zip(clips, hypotheses, counts, strict=True)}
+    with Progress(console=console or Console(stderr=True), transient=True) as progress:
+        bar = progress.add_task("utility (transcription)", total=len(names) * len(clips))
+        for name in names:
+            hypotheses = []
+            for clip in clips:  # one clip at a time, so the bar moves as recognition does
+                hypotheses.extend(transcribe_cached(transcriber, [conditions.audio(clip.id, name)]))
+                progress.advance(bar)
+            summary[name], raw[name] = _wer_of(clips, hypotheses)
     return summary, raw
+
+
+def _wer_of(clips: Sequence[Clip], hypotheses: Sequence[str]) -> tuple[dict[str, Any], dict[str, Any]]:
+    counts: list[WordErrors] = [word_errors(c.text or "", h) for c, h in zip(clips, hypotheses, strict=True)]
+    return (wer_metrics(counts, [c.speaker_id or c.id for c in clips]),
+            {c.id: {"hypothesis": h, **asdict(e)} for c, h, e in zip(clips, hypotheses, counts, strict=True)})
 
 
 def privacy_tasks(names: Sequence[str], clips: Sequence[Clip]) -> list[str]:
@@ -320,7 +330,7 @@ def measure(config: DefendConfig, runner: Runner, resamples: int,
         wer_clips = select_wer_clips(clips, config.asr_clips, getattr(transcriber, "language", None), config.seed)
         if wer_clips:
             console.print(f"utility: {config.asr} on {len(wer_clips)} clips x {len(audible)} condition(s)")
-            utility, transcripts = measure_wer(conditions, audible, wer_clips, transcriber, resamples)
+            utility, transcripts = measure_wer(conditions, audible, wer_clips, transcriber, resamples, console)
     for name in names:  # prompt and reply defenses hear the clean audio: same measurements as clean
         if name not in audible:
             verification[name] = {**verification.get(IDENTITY, {}), "same_as": IDENTITY}
