@@ -47,3 +47,11 @@ def test_privilege_over_the_cap_sends_nothing(server: ChatServer, corpus: Path, 
                                       "-o", str(tmp_path / "p")], env={"COLUMNS": "200"})
     assert result.exit_code != 0 and "over --max-requests 3" in result.output
     assert server.received == []
+
+
+def test_defend_over_the_cap_sends_nothing(server: ChatServer, corpus: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["defend", "-c", str(corpus), "-m", f"openai:sim base_url={server.url}/v1",
+                                      "-d", "pitch:+3", "--asr", "none", "--max-requests", "3",
+                                      "-o", str(tmp_path / "f")], env={"COLUMNS": "200"})
+    assert result.exit_code != 0 and "over --max-requests 3" in result.output
+    assert server.received == []

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from voiceleak.cli.app import app, console, err, fail
-from voiceleak.cli.run import USER_ERRORS
+from voiceleak.cli.run import USER_ERRORS, state_requests
 from voiceleak.corpus.demo import demo_manifest
 from voiceleak.report.console import print_summary
 from voiceleak.report.defenses import print_defenses
@@ -44,6 +44,8 @@ def defend(
     seed: Annotated[int, Opt(help="Seed for subsets, trials and noise.")] = 0,
     resamples: Annotated[int, Opt(help="Bootstrap resamples for the intervals.")] = 1000,
     out: Annotated[Path, Opt("--out", "-o", help="Run directory (resumes).")] = Path("runs/defend"),
+    max_requests: Annotated[int | None, Opt("--max-requests", help="Refuse to start if the study plans more "
+                                            "requests than this (nothing is sent).")] = None,
 ) -> None:
     """Score defenses as privacy against utility, each with 95% intervals over speakers.
 
@@ -63,7 +65,8 @@ def defend(
     )
     start = time.perf_counter()
     try:
-        results = run_defend(config, out, console=err, resamples=resamples)
+        results = run_defend(config, out, console=err, resamples=resamples,
+                             before_sending=lambda runner: state_requests(runner, max_requests))
     except USER_ERRORS as exc:
         raise fail(str(exc)) from exc
     except KeyboardInterrupt as exc:

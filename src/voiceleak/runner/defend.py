@@ -19,7 +19,7 @@ import json
 import random
 import re
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -358,11 +358,15 @@ def _describe_semi(semi: SemiInformed | str, config: DefendConfig) -> dict[str, 
 
 
 def run_defend(config: DefendConfig, out: Path, console: Console | None = None, resamples: int = 1000,
-               quiet: bool = False) -> dict[str, Any]:
-    """Run (or resume) the matrix, measure verification and WER, and report; returns results.json."""
+               quiet: bool = False, before_sending: Callable[[Runner], None] | None = None) -> dict[str, Any]:
+    """Run (or resume) the matrix, measure verification and WER, and report; returns results.json.
+
+    `before_sending` sees the planned runner before any request goes out (the CLI states and caps it)."""
     console = console or Console(stderr=True)
     run_config, utility_task = plan_run(config, out)
     runner = Runner(run_config, RunOptions(out=out, resamples=resamples, quiet=quiet), console=console)
+    if before_sending is not None:
+        before_sending(runner)
     runner.execute()
     block, raw = measure(config, runner, resamples, console)
     RunLog(out).update_header(defend={
