@@ -174,3 +174,15 @@ def test_verify_runs_over_the_openai_server_and_reports_eer(chat: ChatServer, tm
     assert "The audio model as speaker verifier" in html
     header = json.loads((tmp_path / "run" / "header.json").read_text())
     assert task.name in json.dumps(header)
+
+
+def test_a_backend_that_sends_one_clip_says_so_instead_of_answering_about_the_first(tmp_path: Path) -> None:
+    """The stand-ins and the voiceprint probe hear one clip: on a two-clip task each sample is an error
+    that names why, never a reply about the first clip alone."""
+    manifest = write_corpus(tmp_path / "corpus", SPEAKERS, clips_each=2, seconds=1.0)
+    config = RunConfig(corpus=str(manifest), models=("uniform", "probe"), tasks=("verify",), transforms=("none",))
+    runner = Runner(config, RunOptions(out=tmp_path / "run", quiet=True, resamples=50))
+    runner.execute()
+    records = list(runner.log.records())
+    assert records and all(r.outcome == "error" for r in records)
+    assert all("cannot send more than one clip" in (r.error or "") for r in records)

@@ -77,6 +77,7 @@ FILE_WAIT_S = 120.0
                            "thinking_budget")
 class GeminiModel:
     accepts_audio = True
+    accepts_several_audios = True  # one part per clip (the verify task sends two)
     #: requests per generate() call, fanned out at once under max_concurrency (see openai_compat)
     max_batch = 8
 

@@ -30,6 +30,9 @@ Emit = Callable[[SampleRecord], Awaitable[None]]
 DEFAULT_DEADLINE_S = 300.0  # a client's own timeout (120 s) and one retry fit; 5 x 120 s do not
 DEFAULT_DOWN_AFTER = 20
 
+#: the error of a backend asked to hear several clips in one request when it can send only one
+SEVERAL_AUDIOS = "{} cannot send more than one clip in a request (this task needs several); use openai: or gemini:"
+
 
 class BackendDownError(RuntimeError):
     """A backend failed request after request: the run stops instead of grinding through the plan."""
@@ -204,7 +207,17 @@ class RunContext:
             raise BackendDownError(model, len(failures), failures[-1])
 
     async def _ask(self, model: Any, requests: list[Request]) -> list[Response]:
-        """The model's answers, each request within the overall deadline, secrets removed."""
+        """The model's answers, each request within the overall deadline, secrets removed.
+
+        A request carrying several clips goes only to a backend that declares it can send them
+        (`accepts_several_audios`); any other answers with an error that says so, never a reply about
+        the first clip alone."""
+        if not getattr(model, "accepts_several_audios", False) and any(r.extra_audio for r in requests):
+            sendable = [r for r in requests if not r.extra_audio]
+            answered = {r.request_id: r for r in (await self._ask(model, sendable) if sendable else [])}
+            return [answered.get(r.id) or Response(r.id, None, error=SEVERAL_AUDIOS.format(getattr(model, "name", "")))
+                    for r in requests]
+
         async def bounded() -> list[Response]:
             responses: list[Response] = list(await model.generate(requests))
             return responses
@@ -270,7 +283,11 @@ class RunContext:
         labels = [task.truth(p.clip) or "" for p in usable]
         groups = [p.clip.speaker_id or p.clip.id for p in usable] if task.group_by == "speaker" else None
         start = time.perf_counter()
-        responses = model.cross_predict([p.request for p in usable if p.request], labels, groups)
+        if any(p.request.extra_audio for p in usable if p.request):
+            responses = [Response(p.request.id if p.request else "", None, error=SEVERAL_AUDIOS.format(model.name))
+                         for p in usable]
+        else:
+            responses = model.cross_predict([p.request for p in usable if p.request], labels, groups)
         by_key = {p.key: r for p, r in zip(usable, responses, strict=True)}
         elapsed = time.perf_counter() - start
         return [self._record(group, p, by_key.get(p.key), False, elapsed / max(len(usable), 1), final=True)
