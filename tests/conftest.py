@@ -67,6 +67,14 @@ SPEAKERS = [("m1", "Male", 100.0), ("m2", "Male", 120.0), ("m3", "Male", 135.0),
             ("f1", "Female", 210.0), ("f2", "Female", 235.0), ("f3", "Female", 260.0)]
 
 
+@pytest.fixture(autouse=True, scope="session")
+def own_voiceleak_config(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The record of which folders each written manifest may read (corpus/roots.py) lives in a
+    folder of the test session, not in the user's configuration."""
+    os.environ.setdefault("VOICELEAK_CONFIG", str(tmp_path_factory.mktemp("voiceleak-config")))
+    yield
+
+
 @pytest.fixture
 def corpus(tmp_path: Path) -> Path:
     return write_corpus(tmp_path / "corpus", SPEAKERS)

@@ -359,7 +359,15 @@ def _escaping_path(corpus: Path, *_: Any) -> Case:
     def edit(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         rows[1]["audio_filepath"] = "../../../../../../etc/passwd"
         return rows
-    return _validate(_manifest(corpus, edit), "etc/passwd", "leaves the manifest's folder")
+    return _validate(_manifest(corpus, edit), "etc/passwd", "outside the manifest's folder")
+
+
+def _absolute_outside_path(corpus: Path, *_: Any) -> Case:
+    def edit(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        rows[1]["audio_filepath"] = "/etc/passwd"
+        return rows
+    return _validate(_manifest(corpus, edit), "/etc/passwd", "outside the manifest's folder",
+                     "VOICELEAK_AUDIO_ROOTS")
 
 
 def _encoded(encoding: str) -> Callable[..., Case]:
@@ -583,6 +591,7 @@ SWEEP: dict[str, Setup] = {
     "silent clip never scored (run)": _silent_clip_is_never_scored,
     "a directory as audio": _directory_audio,
     "a symlink loop as audio": _symlink_loop,
+    "an absolute path outside the manifest's folder": _absolute_outside_path,
     # bad manifests
     "path escaping the manifest folder": _escaping_path,
     "manifest in Latin-1": _encoded("latin-1"),

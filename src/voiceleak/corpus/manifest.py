@@ -4,9 +4,9 @@
      "speaker_id": "spk1", "labels": {"sex": "Female", "language": "en"},
      "provenance": "...", "license": "CC-BY-SA-3.0"}
 
-Relative paths resolve against the manifest's folder and must stay inside it (`../../etc/passwd` is
-refused). Absolute paths are taken as written, unless VOICELEAK_AUDIO_ROOTS (folders separated by
-`os.pathsep`) is set: then every path must lie under the manifest's folder or one of those roots.
+Relative paths resolve against the manifest's folder. Every audio path must lie under the manifest's
+folder, a folder the user allows (VOICELEAK_AUDIO_ROOTS) or a source folder voiceleak recorded when it
+wrote the manifest (`corpus/roots.py`): `../../etc/passwd` and `/etc/passwd` are both refused.
 Reading is streamed (one line at a time), and every problem names the file, the line and the field,
 a line that is not UTF-8 or nests too deeply included.
 """
@@ -23,10 +23,10 @@ from pathlib import Path
 from typing import Any
 
 from voiceleak.attributes import Taxonomy, UnknownAttributeError, taxonomy
+from voiceleak.corpus.roots import AUDIO_ROOTS_ENV, allowed_roots, folders_of, record_roots
 from voiceleak.types import Clip
 
 REQUIRED = ("id", "audio_filepath")
-AUDIO_ROOTS_ENV = "VOICELEAK_AUDIO_ROOTS"
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 
@@ -86,7 +86,7 @@ def numbered_lines(path: Path | str, tax: Taxonomy | None = None) -> Iterator[tu
         yield 0, trouble
         return
     tax = tax or taxonomy()
-    roots = allowed_roots()
+    roots = allowed_roots(path)
     with open(path, "rb") as handle:
         for number, raw in enumerate(handle, start=1):
             if number == 1:
@@ -101,26 +101,16 @@ def numbered_lines(path: Path | str, tax: Taxonomy | None = None) -> Iterator[tu
                 yield number, parse_line(line, number, str(path), path.parent, tax, roots)
 
 
-def allowed_roots() -> list[Path] | None:
-    """Folders named in VOICELEAK_AUDIO_ROOTS, or None when it is not set."""
-    configured = os.environ.get(AUDIO_ROOTS_ENV, "").strip()
-    if not configured:
-        return None
-    return [Path(os.path.abspath(p)) for p in configured.split(os.pathsep) if p.strip()]
-
-
 def path_problem(audio: Path, base: Path, roots: list[Path] | None) -> str | None:
-    """Why the manifest may not point at `audio`: a relative path leaving the manifest's folder, or
-    (with VOICELEAK_AUDIO_ROOTS set) any path outside the folder and those roots. Checked on the
-    written path (symlinks inside the folder are the user's own choice)."""
+    """Why the manifest may not point at `audio`: a path outside the manifest's folder and every allowed
+    root. Checked on the written path (symlinks inside the folder are the user's own choice)."""
     resolved = Path(os.path.abspath(audio if audio.is_absolute() else base / audio))
     home = Path(os.path.abspath(base))
-    if not audio.is_absolute() and not resolved.is_relative_to(home):
-        return (f"{audio} leaves the manifest's folder ({home}); use a path inside it, an absolute path, "
-                f"or list the folder in {AUDIO_ROOTS_ENV}")
-    if roots is not None and not resolved.is_relative_to(home) and not any(resolved.is_relative_to(r) for r in roots):
-        return f"{audio} is outside the manifest's folder and every folder in {AUDIO_ROOTS_ENV}"
-    return None
+    if resolved.is_relative_to(home) or any(resolved.is_relative_to(r) for r in roots or ()):
+        return None
+    return (f"{audio} is outside the manifest's folder ({home}); to read audio there, allow its folder: "
+            f"{AUDIO_ROOTS_ENV}={resolved.parent} (manifests that voiceleak wrote, `voiceleak import` "
+            "included, are allowed their source folders)")
 
 
 def parse_line(line: str, number: int, source: str, base: Path, tax: Taxonomy,
@@ -241,14 +231,18 @@ def clip_to_row(clip: Clip, base: Path | None = None) -> dict[str, Any]:
 
 
 def write_manifest(path: Path | str, clips: Iterable[Clip]) -> int:
-    """Write clips as JSON lines, paths relative to the manifest's folder where possible."""
+    """Write clips as JSON lines, paths relative to the manifest's folder where possible; the folders
+    outside it are recorded as this manifest's sources (`corpus.roots`), so it may read them back."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     count = 0
+    audio: list[Path] = []
     with open(path, "w", encoding="utf-8") as handle:
         for clip in clips:
             handle.write(json.dumps(clip_to_row(clip, path.parent), ensure_ascii=False) + "\n")
+            audio.append(clip.audio_path)
             count += 1
+    record_roots(path, folders_of(audio, path.parent))
     return count
 
 

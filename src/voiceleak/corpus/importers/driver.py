@@ -19,6 +19,7 @@ from voiceleak.attributes import Taxonomy, taxonomy
 from voiceleak.corpus.importers.base import Found, ImportContext, ImportSourceError, importers
 from voiceleak.corpus.importers.summary import ImportSummary
 from voiceleak.corpus.manifest import Problem, clip_to_row
+from voiceleak.corpus.roots import record_roots
 from voiceleak.types import Clip
 
 
@@ -49,6 +50,7 @@ def import_corpus(
     try:
         _write(partial, _accepted(importer(ctx), summary, limit, probe))
         os.replace(partial, manifest)
+        record_roots(manifest, [source if source.is_dir() else source.parent])  # it may read its source
     finally:
         partial.unlink(missing_ok=True)
     summary.missing.update(ctx.labels.missing)
