@@ -7,6 +7,7 @@ import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -65,6 +66,16 @@ def ask(spec: str, requests: list[Request]) -> list[Response]:
 
 SPEAKERS = [("m1", "Male", 100.0), ("m2", "Male", 120.0), ("m3", "Male", 135.0),
             ("f1", "Female", 210.0), ("f2", "Female", 235.0), ("f3", "Female", 260.0)]
+
+
+@pytest.fixture
+def server() -> Iterator[Any]:
+    """The local chat-completions server (tests/servers/chat_server.py), stopped after the test."""
+    from servers.chat_server import ChatServer
+
+    chat = ChatServer(lifetime_s=120).start()
+    yield chat
+    chat.stop()
 
 
 @pytest.fixture(autouse=True, scope="session")

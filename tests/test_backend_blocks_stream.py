@@ -4,7 +4,6 @@ else), provider safety blocks as their own outcome, and an empty reply cut by th
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,13 +16,6 @@ from voiceleak.models.base import build_model
 from voiceleak.models.openai_compat import requires_stream, transport_for
 from voiceleak.tasks.base import block_reason, build_task, score_response
 from voiceleak.types import Audio, Clip, Outcome, Request, Response
-
-
-@pytest.fixture
-def server() -> Iterator[ChatServer]:
-    chat = ChatServer(lifetime_s=120).start()
-    yield chat
-    chat.stop()
 
 
 @pytest.fixture(autouse=True)

@@ -6,7 +6,6 @@ import asyncio
 import io
 import json
 import logging
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -24,13 +23,6 @@ from voiceleak.models.http_common import RateLimiter
 from voiceleak.types import Audio, Request
 
 FAKE_KEY = "sk-voiceleak-FAKE-7f3a9c1e5b2d4f60"
-
-
-@pytest.fixture
-def server() -> Iterator[ChatServer]:
-    chat = ChatServer(lifetime_s=120).start()
-    yield chat
-    chat.stop()
 
 
 @pytest.fixture(autouse=True)

@@ -7,7 +7,7 @@ import itertools
 import json
 import math
 import shutil
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,13 +28,6 @@ _WORD_TEXT = ("amber badger cobalt dolphin ember falcon granite harbor iris jasm
          "indigo jade kiwi lotus maple nettle oak poppy quince reed sorrel thyme ursine vine wheat yew zest "
          "apricot basil clover dill eucalyptus foxglove garlic heather")
 WORDS = _WORD_TEXT.split()
-
-
-@pytest.fixture
-def server() -> Iterator[ChatServer]:
-    chat = ChatServer(lifetime_s=120).start()
-    yield chat
-    chat.stop()
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,13 +15,6 @@ from voiceleak.cli import app
 from voiceleak.presets import load_preset
 from voiceleak.runner.plan import expand_task_names
 from voiceleak.types import Clip
-
-
-@pytest.fixture
-def server() -> Iterator[ChatServer]:
-    chat = ChatServer(lifetime_s=120).start()
-    yield chat
-    chat.stop()
 
 
 @pytest.fixture(autouse=True)

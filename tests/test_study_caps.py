@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -10,13 +9,6 @@ from typer.testing import CliRunner
 
 from servers.chat_server import ChatServer
 from voiceleak.cli import app
-
-
-@pytest.fixture
-def server() -> Iterator[ChatServer]:
-    chat = ChatServer(lifetime_s=120).start()
-    yield chat
-    chat.stop()
 
 
 @pytest.fixture(autouse=True)
