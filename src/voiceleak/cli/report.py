@@ -23,7 +23,7 @@ def report(
     """
     try:
         results = build_report(run_dir, resamples=resamples)
-    except RunDirError as exc:
+    except (RunDirError, OSError) as exc:  # a full disk or a read-only folder is a message, not a traceback
         raise fail(str(exc)) from exc
-    print_summary(results, console)
-    err.print(f"wrote {run_dir}/results.json and {run_dir}/report.html")
+    err.print(f"wrote {run_dir}/results.json, report.html and samples.html")
+    print_summary(results, console, run_dir=run_dir)
