@@ -12,13 +12,13 @@ record's speaker: the bystanders for bystander tasks), never over mixtures.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
 from voiceleak.report.aggregate import analysis
+from voiceleak.report.analyses.common import by_cell, section_html
 from voiceleak.report.console import interval_text
-from voiceleak.report.html import esc, section, table_html
+from voiceleak.report.html import section
 from voiceleak.scoring.metrics import unit_share
 from voiceleak.scoring.stats import Units, class_cell, leakage, null_level
 from voiceleak.spec import SpecError, parse_spec
@@ -77,12 +77,9 @@ def _rates(records: Sequence[SampleRecord]) -> dict[str, Any]:
 
 @analysis("bystander")
 def bystander_statistics(records: Sequence[SampleRecord], header: dict[str, Any]) -> dict[str, Any]:
-    cells: dict[tuple[str, str, str], list[SampleRecord]] = defaultdict(list)
-    for record in records:
-        if family(record.task, "bystander") is not None:
-            cells[(record.model, record.task, record.transform)].append(record)
     rows = []
-    for (model, task, transform), members in sorted(cells.items()):
+    in_family = (r for r in records if family(r.task, "bystander") is not None)
+    for (model, task, transform), members in by_cell(in_family).items():
         params = family(task, "bystander") or {}
         usable = [r for r in members if r.outcome != Outcome.ERROR]
         fields = [mixture_fields(r.meta.get("detail")) for r in usable]
@@ -137,4 +134,4 @@ def bystander_section(results: dict[str, Any]) -> str:
             "speakers for bystander rows); n = replies, people = distinct speakers. The probe and the "
             "majority baseline never read the prompt: their rows are the same for every ask."
             + stand_in_note(found.get("models") or []))
-    return f"<h2>Bystander privacy</h2><p class=\"note\">{esc(note)}</p>" + table_html(headers, table, left=5)
+    return section_html("Bystander privacy", note, headers, table, left=5)

@@ -9,15 +9,15 @@ Intervals: 95% over voices (the record's speaker), never over clips.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
 from voiceleak.corpus.stimuli import CONFLICT, CONGRUENT
 from voiceleak.report.aggregate import analysis
 from voiceleak.report.analyses.bystander import family, no_audio_llm, speaker_share, stand_in_note
+from voiceleak.report.analyses.common import by_cell, section_html
 from voiceleak.report.console import interval_text
-from voiceleak.report.html import esc, section, table_html
+from voiceleak.report.html import section
 from voiceleak.tasks.words_voice import BOTH, FOLLOWS_VOICE, FOLLOWS_WORDS, NEITHER, verdict_fields
 from voiceleak.types import Outcome, SampleRecord
 
@@ -32,12 +32,9 @@ def _shares(records: Sequence[SampleRecord], verdicts: Sequence[str]) -> dict[st
 
 @analysis("words_voice")
 def words_voice_statistics(records: Sequence[SampleRecord], header: dict[str, Any]) -> dict[str, Any]:
-    cells: dict[tuple[str, str, str], list[SampleRecord]] = defaultdict(list)
-    for record in records:
-        if family(record.task, "words-voice") is not None:
-            cells[(record.model, record.task, record.transform)].append(record)
     rows = []
-    for (model, task, transform), members in sorted(cells.items()):
+    in_family = (r for r in records if family(r.task, "words-voice") is not None)
+    for (model, task, transform), members in by_cell(in_family).items():
         usable = [r for r in members if r.outcome != Outcome.ERROR]
         fields = [verdict_fields(r.meta.get("detail")) for r in usable]
         row: dict[str, Any] = {"model": model, "task": task, "transform": transform,
@@ -73,4 +70,4 @@ def words_voice_section(results: dict[str, Any]) -> str:
             "intervals over voices; n = clips." + stand_in_note(found.get("models") or []))
     headers = ["model", "attribute", "transform", "conflict n", "voices", "follows voice %",
                "follows words %", "neither %", "no answer %", "congruent n", "congruent right %"]
-    return f"<h2>Words versus voice</h2><p class=\"note\">{esc(note)}</p>" + table_html(headers, table, left=3)
+    return section_html("Words versus voice", note, headers, table, left=3)
