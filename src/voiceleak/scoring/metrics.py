@@ -54,11 +54,7 @@ def unit_share(units: Units, flags: Sequence[bool]) -> dict[str, Any]:
     """The share of true flags over units (one flag per record, units given per record)."""
     grouped = layout(units)
     values = grouped.means(np.asarray(flags, dtype=np.float64))
-    found = stratified([values], [1.0], unit=units.kind)
-    out = found.to_dict()
-    if units.note:
-        out["note"] = "; ".join(x for x in (out.get("note"), units.note) if x)
-    return out
+    return stratified([values], [1.0], unit=units.kind).with_note(units.note).to_dict()
 
 
 def summarize(records: Sequence[SampleRecord], unit_of: UnitOf | None = None) -> dict[str, Any]:

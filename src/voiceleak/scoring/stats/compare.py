@@ -34,7 +34,7 @@ def paired_difference(pairs: Sequence[Pair], measure: Callable[[SampleRecord], f
     grouped = layout(units)
     differences = np.array([measure(b) - measure(a) for a, b in pairs], dtype=np.float64)
     found = stratified([grouped.means(differences)], [1.0], unit=units.kind, unit_range=(-1.0, 1.0))
-    return found if not units.note else _with_note(found, units.note)
+    return found.with_note(units.note)
 
 
 def paired_leakage_difference(pairs: Sequence[Pair],
@@ -59,11 +59,6 @@ def group_gap(a: np.ndarray, b: np.ndarray, labels: tuple[str, str], unit: str =
     return stratified([np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)], [1.0, -1.0],
                       unit=unit, unit_range=unit_range, labels=list(labels))
 
-
-def _with_note(found: Estimate, note: str) -> Estimate:
-    from dataclasses import replace
-
-    return replace(found, note="; ".join(n for n in (found.note, note) if n))
 
 
 __all__ = ["Pair", "group_gap", "paired_difference", "paired_leakage_difference"]

@@ -62,6 +62,10 @@ class Estimate:
             out["note"] = self.note
         return out
 
+    def with_note(self, note: str) -> Estimate:
+        """The same estimate with `note` added to its own (a unit fallback, say); none: unchanged."""
+        return replace(self, note="; ".join(n for n in (self.note, note) if n)) if note else self
+
     def at_level(self, level: float) -> Estimate:
         """The same estimate with a t interval at another level (for multiplicity-adjusted intervals)."""
         if self.status != "ok" or self.se is None or self.df is None or self.value is None:
@@ -83,13 +87,10 @@ def _t_quantile(level: float, df: float) -> float:
     return float(t.ppf(0.5 + level / 2, df))
 
 
-def _t_p_value(statistic: float, df: float, alternative: str) -> float:
+def _t_p_value(statistic: float, df: float) -> float:
+    """Two-sided p of a t statistic."""
     from scipy.stats import t
 
-    if alternative == "greater":
-        return float(t.sf(statistic, df))
-    if alternative == "less":
-        return float(t.cdf(statistic, df))
     return float(min(1.0, 2 * t.sf(abs(statistic), df)))
 
 
@@ -100,7 +101,7 @@ def clopper_pearson_extreme(units: int, level: float = LEVEL) -> float:
 
 def stratified(strata: Sequence[np.ndarray], weights: Sequence[float], *, unit: str = "speaker",
                unit_range: tuple[float, float] = (0.0, 1.0), null: float = 0.0, constant: bool = False,
-               alternative: str = "two-sided", level: float = LEVEL, min_units: int = MIN_UNITS,
+               level: float = LEVEL, min_units: int = MIN_UNITS,
                labels: Sequence[str] | None = None) -> Estimate:
     """θ = Σ a_c mean(r_c) with a t interval; `strata[c]` holds the per-unit values r_u of stratum c.
 
@@ -127,7 +128,7 @@ def stratified(strata: Sequence[np.ndarray], weights: Sequence[float], *, unit: 
         if bound is not None:
             return bound
     spreads = [_spread(s, unit_range) for s in strata]
-    found = _t_interval(value, strata, weights, spreads, unit, null, alternative, level)
+    found = _t_interval(value, strata, weights, spreads, unit, null, level)
     return _clipped(found, _possible(weights, unit_range))
 
 
@@ -147,13 +148,13 @@ def _spread(values: np.ndarray, unit_range: tuple[float, float]) -> float:
 
 
 def _t_interval(value: float, strata: Sequence[np.ndarray], weights: Sequence[float], spreads: list[float],
-                unit: str, null: float, alternative: str, level: float) -> Estimate:
+                unit: str, null: float, level: float) -> Estimate:
     parts = [(a * a * v / len(s), len(s) - 1) for a, s, v in zip(weights, strata, spreads, strict=True)]
     variance = sum(p for p, _ in parts)
     df = variance ** 2 / sum(p * p / d for p, d in parts if p > 0)
     se = math.sqrt(variance)
     half = _t_quantile(level, df) * se
-    p = _t_p_value((value - null) / se, df, alternative) if se > 0 else None
+    p = _t_p_value((value - null) / se, df) if se > 0 else None
     return Estimate(value, value - half, value + half, status="ok", method="Student t, Welch–Satterthwaite df",
                     unit=unit, n_units=sum(len(s) for s in strata), se=se, df=df, p_value=p, level=level)
 

@@ -67,15 +67,8 @@ class ClassCell:
         found = stratified(strata, weights, unit=self.units.kind, unit_range=unit_range, null=null,
                            constant=self.constant if constant is None else constant,
                            labels=self.classes if len(strata) == self.k else None)
-        return _noted(found, self.units)
+        return found.with_note(self.units.note)
 
-
-def _noted(found: Estimate, units: Units) -> Estimate:
-    if not units.note:
-        return found
-    from dataclasses import replace
-
-    return replace(found, note="; ".join(n for n in (found.note, units.note) if n))
 
 
 def category(record: SampleRecord, classes: Sequence[str]) -> str:
@@ -126,7 +119,7 @@ def per_class_rate(cell: ClassCell, outcomes: Sequence[str]) -> dict[str, Estima
     """Per true class, the share of replies with one of `outcomes` (refusal by class), over units."""
     hit = np.array([c in outcomes for c in cell.categories], dtype=np.float64)
     groups = cell.layout.means(hit)
-    return {name: _noted(stratified([values], [1.0], unit=cell.units.kind, labels=[name]), cell.units)
+    return {name: stratified([values], [1.0], unit=cell.units.kind, labels=[name]).with_note(cell.units.note)
             for name, values in zip(cell.layout.strata, cell.layout.split(groups), strict=True)}
 
 
