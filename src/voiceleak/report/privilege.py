@@ -24,13 +24,11 @@ from voiceleak.scoring.stats import (
     LEVEL,
     Estimate,
     class_cell,
-    layout,
     leakage,
-    linearised_ratio,
     null_level,
     paired_leakage_difference,
+    pooled_ratio,
     speaker_units,
-    stratified,
 )
 from voiceleak.scoring.stats.leakage import balanced_accuracy
 from voiceleak.types import Outcome, SampleRecord
@@ -100,13 +98,8 @@ def attribute_row(cells: Mapping[tuple[str, str, str], Cell], task: str, roles: 
 
 def _wer_units(rows: Sequence[SampleRecord], errors: Sequence[float]) -> Estimate:
     """Pooled (errors / reference words) over the given records, with its interval over speakers."""
-    units = speaker_units(rows)
-    grouped = layout(units)
     words = [float(len((r.truth or "").split())) for r in rows]
-    if sum(words) <= 0:
-        return Estimate(None, status="empty")
-    per_unit = linearised_ratio(grouped.sums(list(errors)), grouped.sums(words))
-    return stratified([per_unit], [1.0], unit=units.kind, unit_range=(-1.0, 1.0))
+    return pooled_ratio(speaker_units(rows), list(errors), words, (-1.0, 1.0))
 
 
 def _errors(rows: Sequence[SampleRecord]) -> list[float]:

@@ -24,9 +24,9 @@ from voiceleak.scoring.stats import (
     class_cell,
     layout,
     leakage,
-    linearised_ratio,
     null_level,
     per_class_rate,
+    pooled_ratio,
     side_channel,
     speaker_units,
     stratified,
@@ -121,10 +121,7 @@ def value_metrics(records: Sequence[SampleRecord], unit_of: UnitOf | None = None
     words = np.array([len((r.truth or "").split()) for r in scored], dtype=np.float64)
     top = max(1.0, float(values.max()))  # a WER can exceed 1 (insertions)
     mean = stratified([grouped.means(values)], [1.0], unit=units.kind, unit_range=(0.0, top))
-    pooled = None
-    if words.sum() > 0:
-        per_unit = linearised_ratio(grouped.sums(values * words), grouped.sums(words))
-        pooled = stratified([per_unit], [1.0], unit=units.kind, unit_range=(0.0, top)).to_dict()
+    pooled = pooled_ratio(units, values * words, words, (0.0, top)).to_dict() if words.sum() > 0 else None
     return {"n_scored": len(scored), "value": mean.to_dict(), "value_pooled": pooled}
 
 

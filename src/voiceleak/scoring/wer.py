@@ -15,7 +15,7 @@ from typing import Any
 import jiwer
 import numpy as np
 
-from voiceleak.scoring.stats import Units, layout, linearised_ratio, stratified
+from voiceleak.scoring.stats import Units, pooled_ratio
 from voiceleak.tasks.utility import normalize_text
 
 
@@ -44,12 +44,9 @@ def wer_metrics(counts: Sequence[WordErrors], speakers: Sequence[str]) -> dict[s
     """Pooled WER (errors over reference words) with its interval over speakers, and the counts behind it."""
     errors = np.array([c.errors for c in counts], dtype=np.float64)
     words = np.array([c.words for c in counts], dtype=np.float64)
-    units = Units("speaker", tuple(speakers))
-    grouped = layout(units)
     wer = None
     if words.sum() > 0:
-        per_unit = linearised_ratio(grouped.sums(errors), grouped.sums(words))
         top = max(1.0, float(errors.sum() / words.sum()) * 2)
-        wer = stratified([per_unit], [1.0], unit="speaker", unit_range=(0.0, top)).to_dict()
+        wer = pooled_ratio(Units("speaker", tuple(speakers)), errors, words, (0.0, top)).to_dict()
     return {"n_clips": len(counts), "n_speakers": len(set(speakers)), "words": int(words.sum()),
             "errors": int(errors.sum()), "wer": wer}

@@ -3,7 +3,7 @@ comparisons at the unit level, multiplicity. Every view reads its figures from h
 
 from voiceleak.scoring.stats.compare import Pair, group_gap, paired_difference, paired_leakage_difference
 from voiceleak.scoring.stats.estimate import LEVEL, Estimate, adjust_family, holm, stratified
-from voiceleak.scoring.stats.layout import Layout, layout, linearised_ratio
+from voiceleak.scoring.stats.layout import Layout, layout, linearised_ratio, pooled_ratio
 from voiceleak.scoring.stats.leakage import (
     DECLINED,
     NON_ANSWERS,
@@ -18,7 +18,31 @@ from voiceleak.scoring.stats.leakage import (
 )
 from voiceleak.scoring.stats.units import MIN_UNITS, Units, speaker_units
 
-__all__ = ["DECLINED", "LEVEL", "MIN_UNITS", "NON_ANSWERS", "ClassCell", "Estimate", "Layout", "Pair", "Units",
-           "adjust_family", "balanced_accuracy", "class_cell", "group_gap", "holm", "layout", "leakage",
-           "linearised_ratio", "null_level", "paired_difference", "paired_leakage_difference",
-           "per_class_rate", "side_channel", "speaker_units", "spread_test", "stratified"]
+__all__ = [
+    "DECLINED",
+    "LEVEL",
+    "MIN_UNITS",
+    "NON_ANSWERS",
+    "ClassCell",
+    "Estimate",
+    "Layout",
+    "Pair",
+    "Units",
+    "adjust_family",
+    "balanced_accuracy",
+    "class_cell",
+    "group_gap",
+    "holm",
+    "layout",
+    "leakage",
+    "linearised_ratio",
+    "null_level",
+    "paired_difference",
+    "paired_leakage_difference",
+    "per_class_rate",
+    "pooled_ratio",
+    "side_channel",
+    "speaker_units",
+    "spread_test",
+    "stratified",
+]

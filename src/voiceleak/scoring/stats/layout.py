@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from voiceleak.scoring.stats.estimate import Estimate, stratified
 from voiceleak.scoring.stats.units import Units
 
 
@@ -76,4 +77,16 @@ def linearised_ratio(numerators: np.ndarray, denominators: np.ndarray) -> np.nda
     return np.asarray(ratio + (y - ratio * n) / n.mean(), dtype=np.float64)
 
 
-__all__ = ["Layout", "layout", "linearised_ratio"]
+def pooled_ratio(units: Units, numerators: npt.ArrayLike, denominators: npt.ArrayLike,
+                 unit_range: tuple[float, float]) -> Estimate:
+    """Σ numerators / Σ denominators over the records (errors over reference words: a corpus WER), with
+    its interval over `units`; empty when there is nothing to divide by."""
+    denominators = np.asarray(denominators, dtype=np.float64)
+    if denominators.sum() <= 0:
+        return Estimate(None, status="empty", unit=units.kind)
+    grouped = layout(units)
+    per_unit = linearised_ratio(grouped.sums(numerators), grouped.sums(denominators))
+    return stratified([per_unit], [1.0], unit=units.kind, unit_range=unit_range)
+
+
+__all__ = ["Layout", "layout", "linearised_ratio", "pooled_ratio"]
