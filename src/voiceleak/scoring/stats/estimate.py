@@ -118,8 +118,10 @@ def stratified(strata: Sequence[np.ndarray], weights: Sequence[float], *, unit: 
         return Estimate(value, status="exact", unit=unit, n_units=n_units, method="fixed by construction",
                         note="the model gave the same reply to every clip: this value holds for any sample")
     if min(sizes) < min_units:
-        names = labels or [str(i) for i in range(len(strata))]
-        counts = ", ".join(f"{name} {size}" for name, size in zip(names, sizes, strict=True))
+        if labels:
+            counts = ", ".join(f"{name} {size}" for name, size in zip(labels, sizes, strict=True))
+        else:  # unnamed strata (one cell, or groups merged): the counts alone
+            counts = ", ".join(f"{size} {unit}s" for size in sizes)
         return Estimate(value, status="too_few", unit=unit, n_units=n_units,
                         note=f"too few {unit}s for an interval ({counts}; at least {min_units} per "
                              f"{'class' if len(strata) > 1 else 'cell'} are needed)")
