@@ -175,12 +175,22 @@ def prompts(clips: list[Clip]) -> dict[str, Any]:
     return {c.id: task.render(c, load(c.audio_path), c.id) for c in clips}
 
 
+
+def generate_and_decode(model: Any, processor: Any, inputs: Any, new_tokens: int) -> int:
+    """One `generate` with the fixed output length, decoded as a user would; returns the new tokens."""
+    pad = processor.tokenizer.pad_token_id
+    with torch.inference_mode():
+        out = model.generate(**inputs, max_new_tokens=new_tokens, do_sample=False, pad_token_id=pad)
+    new = out[:, inputs["input_ids"].shape[1]:]
+    processor.batch_decode(new, skip_special_tokens=True)
+    return int((new != pad).sum())
+
+
 def loop_one_by_one(backend: TransformersModel, clips: list[Clip], requests: dict[str, Any],
                     new_tokens: int) -> tuple[int, int]:
     """(a) HearSay's shape: read a clip, build its prompt, process it, generate, decode; next clip."""
     processor, model = backend.processor, backend.model
     family = choose_family(backend.config.model_type)
-    tokenizer = processor.tokenizer
     tokens = 0
     for clip in clips:
         samples, _ = sf.read(clip.audio_path, dtype="float32")
@@ -190,12 +200,7 @@ def loop_one_by_one(backend: TransformersModel, clips: list[Clip], requests: dic
         inputs = processor(text=text, audio=[samples], sampling_rate=RATE, return_tensors="pt",
                            **family.processor_kwargs)
         inputs = inputs.to(backend.device, dtype=backend.dtype)
-        with torch.inference_mode():
-            out = model.generate(**inputs, max_new_tokens=new_tokens, do_sample=False,
-                                 pad_token_id=tokenizer.pad_token_id)
-        new = out[:, inputs["input_ids"].shape[1]:]
-        processor.batch_decode(new, skip_special_tokens=True)
-        tokens += int((new != tokenizer.pad_token_id).sum())
+        tokens += generate_and_decode(model, processor, inputs, new_tokens)
     return len(clips), tokens
 
 
@@ -206,7 +211,6 @@ def bare_batched(backend: TransformersModel, clips: list[Clip], requests: dict[s
     blocking, generated; nothing else."""
     processor, model = backend.processor, backend.model
     family = choose_family(backend.config.model_type)
-    tokenizer = processor.tokenizer
     ordered = sorted(clips, key=lambda c: -(c.duration or 0.0))
     groups = [ordered[i:i + batch] for i in range(0, len(ordered), batch)]
 
@@ -232,12 +236,7 @@ def bare_batched(backend: TransformersModel, clips: list[Clip], requests: dict[s
             if number + 1 < len(groups):
                 ahead = pool.submit(prepare, groups[number + 1])
             inputs = inputs.to(backend.device, dtype=backend.dtype, non_blocking=True)
-            with torch.inference_mode():
-                out = model.generate(**inputs, max_new_tokens=new_tokens, do_sample=False,
-                                     pad_token_id=tokenizer.pad_token_id)
-            new = out[:, inputs["input_ids"].shape[1]:]
-            processor.batch_decode(new, skip_special_tokens=True)
-            tokens += int((new != tokenizer.pad_token_id).sum())
+            tokens += generate_and_decode(model, processor, inputs, new_tokens)
     return len(clips), tokens
 
 
