@@ -86,8 +86,8 @@ class Request:
     audio_note: str = "clip"
     applied: tuple[str, ...] = ()
     #: further clips after `audio`, in order (a verification trial sends two). openai: and gemini: send
-    #: every clip; transformers: answers SEVERAL_CLIPS as an error. vLLM, the cascade and the probe do
-    #: not check yet: they would read the first clip only
+    #: every clip (they declare `accepts_several_audios`); to any other backend the runner answers
+    #: SEVERAL_CLIPS as an error, never a reply about the first clip alone
     extra_audio: tuple[Audio, ...] = ()
 
     def with_changes(self, **changes: Any) -> Request:

@@ -23,7 +23,7 @@ from voiceleak.runner.log import FINAL_ERROR
 from voiceleak.runner.plan import WorkGroup
 from voiceleak.tasks.base import Task, block_reason, score_response
 from voiceleak.transforms.base import Transform, TransformContext
-from voiceleak.types import Audio, Clip, Decoding, Outcome, Request, Response, SampleRecord, Score
+from voiceleak.types import SEVERAL_CLIPS, Audio, Clip, Decoding, Outcome, Request, Response, SampleRecord, Score
 
 Item = tuple[str, int, str]  # clip id, repeat, sample key
 Emit = Callable[[SampleRecord], Awaitable[None]]
@@ -31,7 +31,7 @@ DEFAULT_DEADLINE_S = 300.0  # a client's own timeout (120 s) and one retry fit; 
 DEFAULT_DOWN_AFTER = 20
 
 #: the error of a backend asked to hear several clips in one request when it can send only one
-SEVERAL_AUDIOS = "{} cannot send more than one clip in a request (this task needs several); use openai: or gemini:"
+SEVERAL_AUDIOS = SEVERAL_CLIPS + " ({}: this task needs several in one request; use openai: or gemini:)"
 
 
 class BackendDownError(RuntimeError):
