@@ -63,6 +63,18 @@ class Decoding:
     seed: int | None = 0
 
 
+class Intent(StrEnum):
+    """What a request asks for, declared by the task so that no backend reads it off the prompt's words.
+
+    A chat model reads only the prompt; a cascade or a speech recogniser uses the intent to decide
+    whether to transcribe, name the language, or pass the question to its text stage.
+    """
+
+    ANSWER = "answer"
+    TRANSCRIBE = "transcribe"
+    LANGUAGE_ID = "language_id"
+
+
 #: the error of a backend asked to send several clips in one request when it can send only one
 SEVERAL_CLIPS = "this backend cannot send more than one clip"
 
@@ -89,6 +101,7 @@ class Request:
     #: every clip (they declare `accepts_several_audios`); to any other backend the runner answers
     #: SEVERAL_CLIPS as an error, never a reply about the first clip alone
     extra_audio: tuple[Audio, ...] = ()
+    intent: Intent = Intent.ANSWER
 
     def with_changes(self, **changes: Any) -> Request:
         return replace(self, **changes)
