@@ -1,0 +1,44 @@
+"""Reports: from a run's log to results.json, report.html, samples.html and the audit's index.html.
+
+Importing this package registers every analysis (`aggregate.analysis`) and every HTML section
+(`html.section`) itself, so every entry point — the command line, `voiceleak.report(run_dir)`, a
+notebook — reports the same set. The imports below are that list; their order is the order of the
+analyses in results.json and of the sections in report.html.
+
+`voiceleak.report` is this package (so `voiceleak.report.html` is the HTML module) and is also
+callable: `voiceleak.report(run_dir)` rebuilds a run's results and pages, as documented. A module
+cannot define `__call__` itself, so the package's module object takes a ModuleType subclass that
+does; it forwards to `report.build.write_report`, the typed entry point (use that one where a type
+checker reads the call). The alternative, a function named `report` in `voiceleak`, hides the
+subpackage: `import voiceleak.report.html` then `voiceleak.report.html` fails.
+"""
+
+from __future__ import annotations
+
+import sys
+import types
+from pathlib import Path
+from typing import Any
+
+# Registration: each module registers its analysis and/or section on import.
+from voiceleak.report import (  # noqa: F401  (the imports register; nothing here is called)
+    analyses,
+    decision_view,
+    defenses,
+    hearsay_view,
+    identity_view,
+    privilege_view,
+)
+from voiceleak.report.build import write_report
+
+__all__ = ["write_report"]
+
+
+class _CallablePackage(types.ModuleType):
+    """The `voiceleak.report` package, callable as `voiceleak.report(run_dir, resamples=1000)`."""
+
+    def __call__(self, run_dir: Path | str, resamples: int = 1000) -> dict[str, Any]:
+        return write_report(run_dir, resamples=resamples)
+
+
+sys.modules[__name__].__class__ = _CallablePackage

@@ -194,7 +194,6 @@ FOLDED = {"fairness", "bystander", "words_voice", "repeats", "judging"}
 
 
 def render(results: dict[str, Any], title: str = "voiceleak report", nav: str = "") -> str:
-    import voiceleak.report.hearsay_view  # noqa: F401  (registers HearSay's tables)
     from voiceleak.report.findings import findings, headline_html
 
     config = results.get("run", {}).get("config") or {}
