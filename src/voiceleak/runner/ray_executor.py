@@ -1,7 +1,8 @@
 """Run the plan on Ray Data: decoding as CPU tasks, inference in actor pools, records back to the driver.
 
-The driver still owns the one run log: records stream back as Ray finishes them and the runner
-appends them, so resume, the response cache and reports behave exactly as with the local executor.
+The driver still owns the one run log: each record streams back the moment its answer lands (through a
+Ray queue, not with its Ray batch, so a Ctrl-C loses no answered request) and the runner appends it;
+resume, the response cache and reports behave exactly as with the local executor.
 Workers rebuild the run's components from their canonical names (runner.components).
 
     voiceleak run ... --executor "ray actors=4 gpus=1"            # a local Ray on this machine
@@ -13,6 +14,9 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import queue
+import threading
+import time
 from collections import defaultdict
 from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any
@@ -33,6 +37,7 @@ def _import_ray() -> Any:
     os.environ.setdefault("RAY_AUTH_MODE", "disabled")
     try:
         import ray
+        import ray.util.queue  # not imported by `import ray`; carries answers as they land
     except ImportError as exc:
         raise RuntimeError("the ray executor needs the 'ray' extra: pip install 'voiceleak[ray]'") from exc
     return ray
@@ -72,12 +77,21 @@ def decode_batch(batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
 
 
 class InferenceActor:
-    """Holds one model; answers batches of plan rows through the shared RunContext code path."""
+    """Holds one model; answers batches of plan rows through the shared RunContext code path.
 
-    def __init__(self, recipe: Recipe, model: str, groups: Sequence[WorkGroup]) -> None:
+    Each record also goes to `answers` (a Ray queue the driver drains) the moment it lands, so the
+    driver logs it before the rest of its batch is answered; the batch's output repeats the records
+    as a safety net, and the driver keeps the first copy of each key."""
+
+    def __init__(self, recipe: Recipe, model: str, groups: Sequence[WorkGroup], answers: Any = None) -> None:
         self.context = _worker_context(recipe, model)
         self.groups = list(groups)
+        self.answers = answers
         self.loop = asyncio.new_event_loop()
+
+    async def _emit(self, record: SampleRecord) -> None:
+        if self.answers is not None:
+            await self.answers.put_async(record.to_json())
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         by_group: dict[int, list[tuple[str, int, str]]] = defaultdict(list)
@@ -92,7 +106,7 @@ class InferenceActor:
             by_group[int(batch["group"][i])].append((str(clip_id), int(batch["repeat"][i]), str(batch["key"][i])))
         records: list[str] = []
         for index, items in by_group.items():
-            done = self.loop.run_until_complete(self.context.run_batch(self.groups[index], items))
+            done = self.loop.run_until_complete(self.context.run_batch(self.groups[index], items, self._emit))
             records.extend(r.to_json() for r in done)
         return {"record": np.array(records, dtype=object)}
 
@@ -101,6 +115,62 @@ def _supervised_group(recipe: Recipe, group: WorkGroup, pending: list[tuple[str,
     context = _worker_context(recipe, group.model)
     records = asyncio.run(context.run_batch(group, pending))
     return [r.to_json() for r in records]
+
+
+def _as_they_land(dataset: Any, answers: Any) -> Iterator[list[str]]:
+    """Records from the actors' queue as each answer lands; the batches' own copies only fill gaps.
+
+    The dataset is consumed in a thread (it blocks until a whole batch is done); the generator polls
+    the queue meanwhile. Once the dataset ends, every actor call has returned, so its puts are in."""
+    finished: queue.Queue[list[str] | BaseException | None] = queue.Queue()
+
+    def consume() -> None:
+        try:
+            for out in dataset.iter_batches(batch_size=None, batch_format="numpy"):
+                finished.put([str(line) for line in out["record"]])
+        except BaseException as exc:  # raised in the driver, where the runner handles it
+            finished.put(exc)
+        finished.put(None)
+
+    threading.Thread(target=consume, daemon=True, name="voiceleak-ray-batches").start()
+    seen: set[str] = set()
+    batches: list[str] = []
+    done = False
+    while not done:
+        while True:
+            try:
+                item = finished.get_nowait()
+            except queue.Empty:
+                break
+            if item is None:
+                done = True
+            elif isinstance(item, BaseException):
+                raise item
+            else:
+                batches.extend(item)
+        landed = _unseen(_drain(answers), seen)
+        if landed:
+            yield landed
+        elif not done:
+            time.sleep(0.05)
+    if rest := _unseen(batches, seen):
+        yield rest
+
+
+def _drain(answers: Any) -> list[str]:
+    size = answers.qsize()
+    return [str(line) for line in answers.get_nowait_batch(size)] if size else []
+
+
+def _unseen(lines: Sequence[str], seen: set[str]) -> list[str]:
+    """The lines whose record key was not yielded yet (each answer reaches the driver twice)."""
+    out = []
+    for line in lines:
+        key = json.loads(line)["key"]
+        if key not in seen:
+            seen.add(key)
+            out.append(line)
+    return out
 
 
 @executors.register("ray", RAY_SUMMARY)
@@ -167,15 +237,19 @@ class RayExecutor:
                     for item in groups[i].items() if item[2] not in done]
             if not rows:
                 continue
-            batch = self.batch or max(1, getattr(context.models[model], "max_batch", 16))
+            batch = self.batch or max(1, context.models[model].max_batch)
+            answers = ray.util.queue.Queue(actor_options={"num_cpus": 0})
             dataset = ray.data.from_items(rows).map_batches(decode_batch, batch_size=batch, num_cpus=self.cpus,
                                                             batch_format="numpy")
             dataset = dataset.map_batches(
-                InferenceActor, fn_constructor_kwargs={"recipe": context.recipe, "model": model, "groups": groups},
+                InferenceActor, fn_constructor_kwargs={"recipe": context.recipe, "model": model, "groups": groups,
+                                                       "answers": answers},
                 batch_size=batch, compute=ray.data.ActorPoolStrategy(size=self.actors), num_cpus=self.cpus,
                 num_gpus=self.gpus or None, batch_format="numpy")
-            for out in dataset.iter_batches(batch_size=None, batch_format="numpy"):
-                yield [str(line) for line in out["record"]]
+            try:
+                yield from _as_they_land(dataset, answers)
+            finally:
+                answers.shutdown()
 
     @staticmethod
     def _row(group: WorkGroup, index: int, item: tuple[str, int, str], context: Any) -> dict[str, Any]:
