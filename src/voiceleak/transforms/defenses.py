@@ -66,6 +66,8 @@ class AudioDefense:
                 self._memo.move_to_end(key)
         if found is None:
             samples = np.asarray(audio.samples, dtype=np.float64)
+            if not np.isfinite(samples).all():  # a filter would spread one NaN over the whole clip
+                raise ValueError(f"{self.name}: the audio holds non-finite samples (NaN or infinity)")
             out = self.process(samples, audio.sample_rate, seed)
             if len(out) != len(samples):  # a defense that changes the duration would be a bug here
                 raise RuntimeError(f"{self.name} changed the length {len(samples)} -> {len(out)}")

@@ -1,0 +1,212 @@
+"""Contracts every registered plugin keeps (the habit of garak's plugin tests).
+
+The parametrisation reads the registries when the tests are collected, so a plugin registered tomorrow
+is tested tomorrow: a name with no entry in its kind's table of test specs fails with a message saying
+where to add one. Each kind has its own file (tests/test_contracts_<kind>.py); this one holds what they
+share: the registries, a small corpus of clips, and the checks themselves.
+
+The five contracts: a plugin builds from its spec; describes itself (JSON, its name, never a secret of
+its spec); never mutates its input; turns an error into an error outcome (or a named error), never an
+exception that kills the run; and what it answers round-trips through the run log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any, TypeVar
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from conftest import voice_like
+from voiceleak.registry import Registry
+from voiceleak.runner.context import RunContext
+from voiceleak.runner.log import RunLog
+from voiceleak.runner.plan import WorkGroup
+from voiceleak.types import Audio, Clip, Decoding, Outcome, Request, Response, SampleRecord
+
+TESTS = Path(__file__).resolve().parent
+RATE = 16_000
+#: what the contract runs decode: short, so no backend spends time on long answers
+DECODING = Decoding(max_tokens=8)
+#: a secret put in specs that take one: it must never reach a description, a record or a message
+SECRET = "sk-contract-SECRET-7f3a9c"
+
+T = TypeVar("T")
+
+
+# -- the registries -------------------------------------------------------------------------------
+def registries() -> dict[str, Registry[Any]]:
+    """Every plugin registry, with the modules that register the built-in plugins imported."""
+    import voiceleak.corpus.importers as importers
+    import voiceleak.models as models
+    import voiceleak.presets  # noqa: F401  (registers the `sampled` transform; see the report of issue 13)
+    import voiceleak.models.asr as asr
+    import voiceleak.tasks as tasks
+    import voiceleak.transforms as transforms
+
+    return {"model": models.models, "task": tasks.tasks, "transform": transforms.transforms,
+            "importer": importers.importers, "recogniser": asr.transcribers}
+
+
+def _defined_in_tests(module: str) -> bool:
+    """A plugin that a test module registers for its own use (test_cascade's recorder...)."""
+    loaded = sys.modules.get(module)
+    path = getattr(loaded, "__file__", None)
+    return module.split(".")[0] in {"conftest", "servers"} or module.startswith("test_") or (
+        path is not None and Path(path).resolve().is_relative_to(TESTS))
+
+
+def plugin_names(kind: str) -> list[str]:
+    """The names of `kind` registered by voiceleak or an installed plugin package, not by a test."""
+    names = []
+    for entry in registries()[kind].entries():
+        target = entry.target
+        module = target.partition(":")[0] if isinstance(target, str) else getattr(target, "__module__", "")
+        if not _defined_in_tests(module):
+            names.append(entry.name)
+    return names
+
+
+def contract_for(table: Mapping[str, T], kind: str, name: str, where: str) -> T:
+    """The test spec of a registered plugin, or a failure saying where to add it."""
+    if name not in table:
+        pytest.fail(f"{kind} {name!r} is registered but has no contract test spec: add an entry for it to "
+                    f"{where}, so that every plugin is built, described, fed bad input and logged",
+                    pytrace=False)
+    return table[name]
+
+
+# -- a small corpus -------------------------------------------------------------------------------
+#: (speaker, sex, f0, spoken name): three voices of each sex, enough for speaker-disjoint folds
+SPEAKERS = [("m1", "Male", 100.0), ("m2", "Male", 118.0), ("m3", "Male", 135.0),
+            ("f1", "Female", 205.0), ("f2", "Female", 228.0), ("f3", "Female", 250.0)]
+SENTENCES = ["please call me back tomorrow", "the weather is fine today"]
+
+
+def write_clips(folder: Path, seconds: float = 0.6) -> list[Clip]:
+    """Two short clips per speaker, labelled for every built-in task (the raw labels the mixture,
+    stimulus and content tasks read are set on every clip, so each task has clips it applies to)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    clips = []
+    for s_index, (speaker, sex, f0) in enumerate(SPEAKERS):
+        for c, sentence in enumerate(SENTENCES):
+            path = folder / f"{speaker}-{c}.wav"
+            sf.write(path, voice_like(f0 * (1 + 0.02 * c), seconds, seed=s_index * 10 + c), RATE)
+            other = "Male" if sex == "Female" else "Female"
+            clips.append(Clip(
+                id=f"{speaker}-{c}", audio_path=path, speaker_id=speaker,
+                labels={"sex": sex, "language": "en"}, text=sentence, provenance="contract test: harmonic signal",
+                raw_labels={"topic": "weather" if c else "calls", "name": f"Speaker {speaker.upper()}",
+                            "mix_subject": "bystander", "claim_attribute": "sex", "claim": other,
+                            "condition": "conflict"},
+                license="CC0-1.0", duration=seconds))
+    return clips
+
+
+def audio_of(clip: Clip) -> Audio:
+    samples, rate = sf.read(clip.audio_path, dtype="float32")
+    return Audio(samples, rate)
+
+
+def bad_audios() -> dict[str, Audio]:
+    """Audio no real corpus should hold, which a plugin must survive (or refuse with a named error)."""
+    tone = voice_like(150.0, 0.3, seed=3)
+    with_nan = tone.copy()
+    with_nan[100:200] = np.nan
+    return {"empty": Audio(np.zeros(0, np.float32), RATE), "one sample": Audio(np.full(1, 0.1, np.float32), RATE),
+            "not a number": Audio(with_nan, RATE), "far past full scale": Audio(tone * 40, RATE),
+            "8 kHz": Audio(voice_like(150.0, 0.3, seed=4, rate=8_000), 8_000)}
+
+
+# -- checks ---------------------------------------------------------------------------------------
+def check_description(description: Any, name: str, family: str, secrets: Sequence[str] = (SECRET,)) -> None:
+    """A mapping, JSON as it stands (no `default=str` rescue), naming the plugin, holding no secret."""
+    assert isinstance(description, Mapping), f"{family}: describe()/identity() returned {type(description)}"
+    text = json.dumps(description, sort_keys=True, allow_nan=False)
+    assert description.get("name") == name, f"{family}: the description names {description.get('name')!r}, not {name!r}"
+    for secret in secrets:
+        assert secret not in text, f"{family}: a secret of its spec appears in its description: {text}"
+        assert secret not in name, f"{family}: a secret of its spec appears in its name: {name}"
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A deep copy of a request (or response), the audio samples copied as arrays."""
+
+    fields: dict[str, Any]
+
+    @classmethod
+    def of(cls, obj: Request | Response) -> Snapshot:
+        return cls({f.name: _copy(getattr(obj, f.name)) for f in fields(obj)})
+
+    def assert_same(self, obj: Request | Response, who: str) -> None:
+        for name, before in self.fields.items():
+            assert _same(before, getattr(obj, name)), f"{who} changed its input's {name}"
+
+
+def _copy(value: Any) -> Any:
+    if isinstance(value, Audio):
+        return ("audio", value.samples.copy(), value.sample_rate)
+    if isinstance(value, tuple) and value and isinstance(value[0], Audio):
+        return tuple(_copy(v) for v in value)
+    return copy.deepcopy(value)
+
+
+def _same(before: Any, now: Any) -> bool:
+    if isinstance(before, tuple) and before and before[0] == "audio":
+        _, samples, rate = before
+        return isinstance(now, Audio) and now.sample_rate == rate and now.samples.dtype == samples.dtype \
+            and np.array_equal(now.samples, samples, equal_nan=True)
+    if isinstance(before, tuple) and before and isinstance(before[0], tuple):
+        return isinstance(now, tuple) and len(now) == len(before) and all(map(_same, before, now))
+    return bool(before == now)
+
+
+def assert_round_trips(records: Sequence[SampleRecord], folder: Path) -> None:
+    """Written with the run log and read back, every record is equal to what was written."""
+    assert records, "nothing to log"
+    log = RunLog(folder)
+    log.start({"contract": True}, {"contract": True})
+    try:
+        for record in records:
+            log.append(record)
+    finally:
+        log.close()
+    back = {r.key: r for r in RunLog(folder).records()}
+    for record in records:
+        assert back.get(record.key) == record, f"{record.key} read back as {back.get(record.key)}, wrote {record}"
+
+
+def run_cell(model: Any, model_name: str, task: Any, task_name: str, transform: Any, transform_name: str,
+             clips: Sequence[Clip]) -> list[SampleRecord]:
+    """One (model, task, transform) cell over the clips, through the runner's own code path."""
+    task.prepare(clips)
+    context = RunContext({c.id: c for c in clips}, {model_name: model}, {task_name: task},
+                         {transform_name: transform}, DECODING, cache=None)
+    group = WorkGroup(model_name, task_name, transform_name, tuple(c.id for c in clips if task.applies_to(c)), 1)
+    assert group.clip_ids, f"{task_name}: no contract clip applies"
+    return asyncio.run(context.run_batch(group, list(group.items())))
+
+
+def outcomes(records: Sequence[SampleRecord]) -> set[str]:
+    return {r.outcome for r in records}
+
+
+ERROR = Outcome.ERROR.value
+
+
+# -- the registries themselves --------------------------------------------------------------------
+@pytest.mark.parametrize("kind", ["model", "task", "transform", "importer", "recogniser"])
+def test_every_kind_has_plugins_and_tests_see_them_all(kind: str) -> None:
+    """The enumeration the contract files parametrise over is not empty and skips only test plugins."""
+    names = plugin_names(kind)
+    assert names, f"no {kind} is registered"
+    assert all(not n.startswith("test-") for n in names)
