@@ -47,8 +47,8 @@ def registries() -> dict[str, Registry[Any]]:
     """Every plugin registry, with the modules that register the built-in plugins imported."""
     import voiceleak.corpus.importers as importers
     import voiceleak.models as models
-    import voiceleak.presets  # noqa: F401  (registers the `sampled` transform; see the report of issue 13)
     import voiceleak.models.asr as asr
+    import voiceleak.presets  # noqa: F401  (registers the `sampled` transform; see the report of issue 13)
     import voiceleak.tasks as tasks
     import voiceleak.transforms as transforms
 
