@@ -26,6 +26,7 @@ import pytest
 import soundfile as sf
 
 from conftest import voice_like
+from voiceleak.models.base import LocalModel
 from voiceleak.registry import Registry
 from voiceleak.runner.context import RunContext
 from voiceleak.runner.log import RunLog
@@ -124,6 +125,32 @@ def bad_audios() -> dict[str, Audio]:
     return {"empty": Audio(np.zeros(0, np.float32), RATE), "one sample": Audio(np.full(1, 0.1, np.float32), RATE),
             "not a number": Audio(with_nan, RATE), "far past full scale": Audio(tone * 40, RATE),
             "8 kHz": Audio(voice_like(150.0, 0.3, seed=4, rate=8_000), 8_000)}
+
+
+# -- stand-in models (not registered: they are tools of these tests, not plugins) --------------------
+class Parrot(LocalModel):
+    """Answers every request: the first choice of a closed question, else the sentence it was told."""
+
+    name = "contract-parrot"
+    accepts_several_audios = True  # the verification task sends two clips in one request
+
+    def identity(self) -> Mapping[str, Any]:
+        return {"name": self.name}
+
+    async def generate(self, requests: Sequence[Request]) -> list[Response]:
+        return [Response(r.id, r.choices[0] if r.choices else SENTENCES[0]) for r in requests]
+
+
+class Broken(LocalModel):
+    """Fails every request, as a backend whose server is down does."""
+
+    name = "contract-broken"
+
+    def identity(self) -> Mapping[str, Any]:
+        return {"name": self.name}
+
+    async def generate(self, requests: Sequence[Request]) -> list[Response]:
+        return [Response(r.id, None, error="HTTP 503: the service is unavailable") for r in requests]
 
 
 # -- checks ---------------------------------------------------------------------------------------
