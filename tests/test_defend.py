@@ -63,7 +63,7 @@ def torch_threads_restored() -> Iterator[None]:
 def test_defend_on_a_demo_subset_scores_privacy_against_utility(tmp_path: Path) -> None:
     out = tmp_path / "defend"
     args = ["defend", "-m", "test-candid", "-d", "mcadams:0.8", "-d", "prompt-guard:2", "-d", "output-filter",
-            "--utility-task", "attribute:language", "--clips-per-speaker", "2", "--asr-clips", "2",
+            "--utility-task", "attribute:language", "--max-per-speaker", "2", "--asr-clips", "2",
             "--trials-per-speaker", "1", "--resamples", "200", "-o", str(out)]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
@@ -96,8 +96,12 @@ def test_defend_on_a_demo_subset_scores_privacy_against_utility(tmp_path: Path) 
 
     html = (out / "report.html").read_text()
     assert "Defenses: privacy against utility" in html and html.count("data:image/png") >= 2
-    measurements = json.loads((out / "defense_measurements.json").read_text())
-    assert len(measurements["trials"]) == 20 and set(measurements["transcripts"]) == {"none", "mcadams:0.8"}
+    # Every figure comes from the log: transcripts and attacker scores are records, nothing beside it.
+    records = list(RunLog(out).records())
+    transcribed = [r for r in records if r.model == "asr:whisper-tiny"]
+    assert {r.transform for r in transcribed} == {"none", "mcadams:0.8"} and len(transcribed) == 4
+    attacks = [r for r in records if r.model == "voiceprint-attacker" and r.task == "verification:ignorant"]
+    assert len(attacks) == 2 * 20 and not (out / "defense_measurements.json").exists()
 
     # Resuming adds nothing, and re-reporting from the log keeps the defense table.
     samples = (out / "samples.jsonl").read_text()

@@ -11,7 +11,6 @@ from typing import Any
 import numpy as np
 import pytest
 
-from voiceleak.runner.defend import DefendConfig, plan_semi_informed
 from voiceleak.scoring.verification import (
     TooFewSpeakers,
     Trial,
@@ -22,6 +21,7 @@ from voiceleak.scoring.verification import (
     split_speakers,
     train_backend,
 )
+from voiceleak.studies.defend import DefendConfig, plan_semi_informed
 from voiceleak.types import Clip
 
 

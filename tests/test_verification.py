@@ -9,7 +9,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from voiceleak.runner.defend import expand_defenses, select_wer_clips
 from voiceleak.scoring.verification import (
     Trial,
     attack_scores,
@@ -19,6 +18,7 @@ from voiceleak.scoring.verification import (
     verification_metrics,
 )
 from voiceleak.scoring.wer import WordErrors, wer_metrics, word_errors
+from voiceleak.studies.defend import expand_defenses, select_wer_clips
 from voiceleak.types import Clip
 
 

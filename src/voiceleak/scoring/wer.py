@@ -4,6 +4,10 @@ WER is pooled over clips (total errors / total reference words), with a 95% inte
 resamples speakers. Texts are compared after the transcription task's normalisation (case,
 punctuation, numbers spelt out), since a recogniser's casing and punctuation are not errors of
 understanding, and so that every WER in a report means the same thing.
+
+`wer_of_records` reads it from a run log: each `transcription` record holds the normalised reference
+(`truth`) and hypothesis (`predicted`), so the figure is rebuilt from the log alone; failed samples
+are counted (`n_error`) and left out, never scored as empty transcripts.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import numpy as np
 
 from voiceleak.scoring.stats import Units, pooled_ratio
 from voiceleak.tasks.utility import normalize_text
+from voiceleak.types import Outcome, SampleRecord
 
 
 @dataclass(frozen=True)
@@ -50,3 +55,11 @@ def wer_metrics(counts: Sequence[WordErrors], speakers: Sequence[str]) -> dict[s
         wer = pooled_ratio(Units("speaker", tuple(speakers)), errors, words, (0.0, top)).to_dict()
     return {"n_clips": len(counts), "n_speakers": len(set(speakers)), "words": int(words.sum()),
             "errors": int(errors.sum()), "wer": wer}
+
+
+def wer_of_records(records: Sequence[SampleRecord]) -> dict[str, Any]:
+    """Pooled WER of one transcription cell of a run log: errors over words, interval over speakers."""
+    answered = [r for r in records if r.outcome != Outcome.ERROR]
+    counts = [word_errors(r.truth or "", r.predicted or "") for r in answered]
+    return {**wer_metrics(counts, [r.speaker_id or r.clip_id for r in answered]),
+            "n_error": len(records) - len(answered)}
