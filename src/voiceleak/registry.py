@@ -3,6 +3,11 @@
 The decorator is the only place a name is declared. Entries can also be lazy ("module:attr")
 so that optional backends are listed without importing their heavy dependencies, and third
 parties register through the entry-point group "voiceleak.plugins".
+
+A registry is typed (`Registry[ModelFactory]`), so `models.get(name)(spec)` is known to return a
+model. Its `declare` hook completes each entry as it is registered: a plugin written against the
+minimal protocol still gets every optional member, with the default its base class declares, so the
+runner reads them as plain attributes.
 """
 
 from __future__ import annotations
@@ -10,12 +15,13 @@ from __future__ import annotations
 import difflib
 import importlib
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from importlib.metadata import entry_points
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
-T = TypeVar("T")
+T = TypeVar("T", covariant=True)  # covariant: the registries of models, tasks and transforms list alike
+S = TypeVar("S")
 
 PLUGIN_GROUP = "voiceleak.plugins"
 
@@ -34,16 +40,33 @@ class Entry(Generic[T]):
     target: T | str  # the object, or "module:attr" until first use
 
 
+def fill_defaults(target: Any, base: type, members: Iterable[str]) -> None:
+    """Give the class `target` each of `members` it lacks, with `base`'s default: the optional members
+    a protocol declares, for a plugin class that does not inherit the base class. Taken from the
+    class dictionaries, so a method stays a method and a classmethod a classmethod."""
+    if not isinstance(target, type):
+        return
+    for member in members:
+        if not hasattr(target, member):
+            owner = next(k for k in base.__mro__ if member in k.__dict__)
+            setattr(target, member, owner.__dict__[member])
+
+
 class Registry(Generic[T]):
-    def __init__(self, kind: str) -> None:
+    def __init__(self, kind: str, declare: Callable[[str, Any], Any] | None = None) -> None:
         self.kind = kind
         self._entries: dict[str, Entry[T]] = {}
+        self._declare = declare
 
-    def register(self, name: str, summary: str = "") -> Callable[[T], T]:
-        """Decorator: `@models.register("probe")`."""
+    def register(self, name: str, summary: str = "") -> Callable[[S], S]:
+        """Decorator: `@models.register("probe")`.
 
-        def decorate(obj: T) -> T:
-            self._add(name, summary or _first_doc_line(obj), obj)
+        It takes any object, not only a T: the `declare` hook completes a plugin class that lacks some
+        optional member at run time, which a static checker cannot see (the contract tests check it)."""
+
+        def decorate(obj: S) -> S:
+            declared = self._declare(name, obj) if self._declare is not None else obj
+            self._add(name, summary or _first_doc_line(obj), declared)
             return obj
 
         return decorate
@@ -52,7 +75,7 @@ class Registry(Generic[T]):
         """Declare an entry whose module is imported only when it is used."""
         self._add(name, summary, target)
 
-    def _add(self, name: str, summary: str, target: T | str) -> None:
+    def _add(self, name: str, summary: str, target: Any) -> None:
         existing = self._entries.get(name)
         if existing is not None and existing.target is not target and not isinstance(existing.target, str):
             raise ValueError(f"{self.kind} {name!r} is registered twice")

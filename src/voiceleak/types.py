@@ -11,11 +11,14 @@ import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+
+from voiceleak.spec import SpecError, parse_spec
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,10 @@ class Intent(StrEnum):
     TRANSCRIBE = "transcribe"
     LANGUAGE_ID = "language_id"
 
+
+#: the key of Response.meta (and so of SampleRecord.meta) under which a cascade records the transcript
+#: its text stage saw; read it as `SampleRecord.transcript`
+TRANSCRIPT = "transcript"
 
 #: the error of a backend asked to send several clips in one request when it can send only one
 SEVERAL_CLIPS = "this backend cannot send more than one clip"
@@ -167,9 +174,24 @@ class Score:
     detail: str = ""
 
 
+@lru_cache(maxsize=4096)
+def task_family(task: str) -> str:
+    """The family of a task's name ("decision" for "decision:hire voice=x"), for records logged before
+    the runner stored it. The one place a task's name is read for its meaning."""
+    try:
+        return parse_spec(task).family
+    except SpecError:
+        return task.split(":", 1)[0].split()[0] if task.split() else ""
+
+
 @dataclass(frozen=True, slots=True)  # slots: a 100,000-sample report holds every record at once
 class SampleRecord:
-    """One line of samples.jsonl: everything needed to re-score and re-report without the model."""
+    """One line of samples.jsonl: everything needed to re-score and re-report without the model.
+
+    `family` is the task's family as the task declared it (the runner fills it); a record read from a
+    log written before it existed gets it from its task's name, once, here. A cascade's transcript
+    is in `meta[TRANSCRIPT]` (see `transcript`).
+    """
 
     key: str
     model: str
@@ -193,6 +215,17 @@ class SampleRecord:
     latency_s: float
     cached: bool
     meta: Mapping[str, Any] = field(default_factory=dict)
+    family: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.family:
+            object.__setattr__(self, "family", task_family(self.task))
+
+    @property
+    def transcript(self) -> str | None:
+        """What a cascade's text stage read instead of the audio; None for a model that heard it."""
+        found = self.meta.get(TRANSCRIPT) if self.meta else None
+        return None if found is None else str(found)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False, default=str)

@@ -1,4 +1,8 @@
-"""Chance on the table: a majority-class baseline (trained out of fold) and a uniform guesser."""
+"""Chance on the table: a majority-class baseline (trained out of fold) and a uniform guesser.
+
+Both declare `role = Role.CALIBRATION`: the report shows their intervals and claims no finding of
+theirs, whatever name they are registered or run under.
+"""
 
 from __future__ import annotations
 
@@ -7,22 +11,21 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from voiceleak.models.base import LocalModel, models
+from voiceleak.models.base import LocalModel, Role, SupervisedBase, models
 from voiceleak.spec import Spec
 from voiceleak.types import Request, Response
 
 
 @models.register("majority", "always predicts the corpus's most frequent class: balanced accuracy = chance")
-class MajorityBaseline:
-    accepts_audio = True
-    remote_host: str | None = None
+class MajorityBaseline(SupervisedBase):
+    role = Role.CALIBRATION
 
     def __init__(self, spec: Spec) -> None:
         spec.check_known(set())
         self.name = str(spec)
 
     def identity(self) -> Mapping[str, Any]:
-        return {"name": self.name, "kind": "baseline"}
+        return {"name": self.name, "kind": "baseline", "role": self.role.value}
 
     def cross_predict(self, requests: Sequence[Request], labels: Sequence[str],
                       groups: Sequence[str] | None) -> list[Response]:
@@ -38,6 +41,7 @@ class MajorityBaseline:
 
 @models.register("uniform", "picks one of the request's choices uniformly at random (seeded per request)")
 class UniformBaseline(LocalModel):
+    role = Role.CALIBRATION
     max_batch = 256
     # Its answer depends on the request id, which the response cache rightly ignores: caching would
     # hand every identical request (all blind-silence clips, say) the same "random" answer.
@@ -49,7 +53,7 @@ class UniformBaseline(LocalModel):
         self.seed = spec.get_int("seed", 0)
 
     def identity(self) -> Mapping[str, Any]:
-        return {"name": self.name, "kind": "baseline", "seed": self.seed}
+        return {"name": self.name, "kind": "baseline", "role": self.role.value, "seed": self.seed}
 
     async def generate(self, requests: Sequence[Request]) -> list[Response]:
         return [self._answer(r) for r in requests]

@@ -11,8 +11,9 @@ when it has one) or the text stage.
 
 The text stage sees ONLY the transcript and the same question (system text, prompt, choices) the
 end-to-end model sees: a Request with audio=None and the transcript inserted between markers. The
-transcript is recorded in every Response's meta. Two instructions are answered by the recogniser
-alone (see models.text.transcript): transcription, and language identification with lid=asr.
+transcript is recorded in every Response's meta under `types.TRANSCRIPT`. What a request asks for is
+its declared `Request.intent`, never its wording: TRANSCRIBE is answered by the recogniser alone, and
+LANGUAGE_ID too with lid=asr; every other request goes to the text stage.
 """
 
 from __future__ import annotations
@@ -26,10 +27,10 @@ from typing import Any
 
 from voiceleak.cache import KeyValueCache, default_cache_dir
 from voiceleak.models.asr.base import LanguageDetector, Transcriber, build_transcriber
-from voiceleak.models.base import AudioModel, SupervisedModel, build_model, models
-from voiceleak.models.text.transcript import LANGUAGE_ID_INSTRUCTION, TRANSCRIBE_INSTRUCTION, extract, wrap
+from voiceleak.models.base import Architecture, AudioModel, ModelBase, SupervisedModel, build_model, models
+from voiceleak.models.text.transcript import extract, wrap
 from voiceleak.spec import Spec, SpecError, parse_spec
-from voiceleak.types import Audio, Request, Response
+from voiceleak.types import TRANSCRIPT, Audio, Intent, Request, Response
 
 STAGES = ("asr", "text")
 
@@ -81,8 +82,8 @@ class TranscriptStore:
 
 @models.register("cascade", "speech recognition then a text-only model: cascade:ASR+TEXT "
                             "(asr.KEY=V / text.KEY=V go to a stage; lid=asr|text)")
-class Cascade:
-    accepts_audio = True
+class Cascade(ModelBase):
+    architecture = Architecture.CASCADE
 
     def __init__(self, spec: Spec) -> None:
         unknown = [k for k in spec.params if k != "lid" and not k.startswith(("asr.", "text."))]
@@ -103,8 +104,9 @@ class Cascade:
             raise SpecError(f"{spec}: lid must be 'text' or, with a recogniser that detects languages, 'asr'")
         # Audio goes to the recogniser's host; the text stage receives words only.
         self.remote_host: str | None = self.asr.remote_host
-        self.max_batch = max(8, int(getattr(self.text, "max_batch", 8)))
-        self.max_concurrency = int(getattr(self.text, "max_concurrency", 1))
+        self.max_batch = max(8, self.text.max_batch)
+        self.max_concurrency = self.text.max_concurrency
+        self.cacheable = self.text.cacheable  # a seeded guesser as the text stage must not be cached either
         self._transcripts = TranscriptStore(self.asr.identity())
         self._asr_lock = threading.Lock()  # one recognition at a time: it already uses every core
 
@@ -125,10 +127,10 @@ class Cascade:
             if isinstance(heard, Exception):
                 reason = f"asr failed: {type(heard).__name__}: {heard}"
                 out[request.id] = Response(request.id, None, error=reason)
-            elif request.prompt.startswith(TRANSCRIBE_INSTRUCTION):
-                meta = {"transcript": heard, "answered_by": "asr"}
+            elif request.intent is Intent.TRANSCRIBE:
+                meta = {TRANSCRIPT: heard, "answered_by": "asr"}
                 out[request.id] = Response(request.id, heard, meta=meta)
-            elif request.prompt.startswith(LANGUAGE_ID_INSTRUCTION) and self.lid == "asr":
+            elif request.intent is Intent.LANGUAGE_ID and self.lid == "asr":
                 out[request.id] = await asyncio.to_thread(self._language, request, heard)
             elif request.audio is None and extract(request.prompt) is not None:
                 to_text.append(request)  # already text-only (the text-only control): nothing to wrap again
@@ -152,7 +154,7 @@ class Cascade:
                        for r in requests]
         out = {}
         for answer in answers:
-            meta = {**dict(answer.meta), "transcript": transcripts[answer.request_id], "answered_by": "text"}
+            meta = {**dict(answer.meta), TRANSCRIPT: transcripts[answer.request_id], "answered_by": "text"}
             error = f"text stage: {answer.error}" if answer.error else None
             out[answer.request_id] = Response(answer.request_id, answer.text, error=error,
                                               latency_s=answer.latency_s, meta=meta)
@@ -163,7 +165,7 @@ class Cascade:
         with self._asr_lock:
             code, probability = self.asr.detect_language([request.audio])[0]
         answer = next((c for c in request.choices if c.lower() == code.lower()), code)
-        meta = {"transcript": transcript, "answered_by": "asr", "language": code,
+        meta = {TRANSCRIPT: transcript, "answered_by": "asr", "language": code,
                 "language_probability": round(probability, 4)}
         return Response(request.id, answer, meta=meta)
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from voiceleak.audio import AudioError, load
 from voiceleak.cache import KeyValueCache
-from voiceleak.models.base import Model, SupervisedModel
+from voiceleak.models.base import AudioModel, Model, SupervisedModel
 from voiceleak.models.http_common import has_secrets, is_unreachable, redact_secrets
 from voiceleak.runner.log import FINAL_ERROR
 from voiceleak.runner.plan import WorkGroup
@@ -169,7 +169,7 @@ class RunContext:
         failed = [self._record(group, p, None, False) for p in prepared if p.request is None]
         await _emit_all(failed, emit)
         ready = [p for p in prepared if p.request is not None]
-        if max(1, getattr(model, "max_concurrency", 1)) > 1:
+        if max(1, model.max_concurrency) > 1:
             # An API backend fans requests out: each one goes on its own, so it lands on its own.
             records = list(await asyncio.gather(*(self._one(group, model, p, emit) for p in ready)))
             return failed + records
@@ -183,7 +183,7 @@ class RunContext:
         self._watch(group.model, [r for r, cached in responses if not cached])
         return failed + records
 
-    async def _one(self, group: WorkGroup, model: Any, p: Prepared, emit: Emit | None) -> SampleRecord:
+    async def _one(self, group: WorkGroup, model: AudioModel, p: Prepared, emit: Emit | None) -> SampleRecord:
         [pair] = self._filter(group, [p], await self._generate(model, [p]))
         record = self._record(group, p, *pair)
         if emit is not None:
@@ -206,16 +206,16 @@ class RunContext:
         if len(failures) >= self.down_after:
             raise BackendDownError(model, len(failures), failures[-1])
 
-    async def _ask(self, model: Any, requests: list[Request]) -> list[Response]:
+    async def _ask(self, model: AudioModel, requests: list[Request]) -> list[Response]:
         """The model's answers, each request within the overall deadline, secrets removed.
 
         A request carrying several clips goes only to a backend that declares it can send them
         (`accepts_several_audios`); any other answers with an error that says so, never a reply about
         the first clip alone."""
-        if not getattr(model, "accepts_several_audios", False) and any(r.extra_audio for r in requests):
+        if not model.accepts_several_audios and any(r.extra_audio for r in requests):
             sendable = [r for r in requests if not r.extra_audio]
             answered = {r.request_id: r for r in (await self._ask(model, sendable) if sendable else [])}
-            return [answered.get(r.id) or Response(r.id, None, error=SEVERAL_AUDIOS.format(getattr(model, "name", "")))
+            return [answered.get(r.id) or Response(r.id, None, error=SEVERAL_AUDIOS.format(model.name))
                     for r in requests]
 
         async def bounded() -> list[Response]:
@@ -235,10 +235,10 @@ class RunContext:
             fresh = [Response(r.id, None, error=f"backend raised {type(exc).__name__}: {exc}") for r in requests]
         return [redact_response(r) for r in fresh]
 
-    async def _generate(self, model: Any, ready: Sequence[Prepared]) -> list[tuple[Response, bool]]:
+    async def _generate(self, model: AudioModel, ready: Sequence[Prepared]) -> list[tuple[Response, bool]]:
         identity = json.dumps(model.identity(), sort_keys=True, default=str)
         keys = [p.request.cache_key(identity, p.repeat) for p in ready if p.request is not None]
-        cache = self.cache if getattr(model, "cacheable", True) else None
+        cache = self.cache if model.cacheable else None
         stored = cache.get_many(keys) if cache else {}
         out: list[tuple[Response, bool] | None] = [None] * len(ready)
         misses: list[int] = []
@@ -263,11 +263,10 @@ class RunContext:
 
     def _filter(self, group: WorkGroup, ready: Sequence[Prepared],
                 responses: list[tuple[Response, bool]]) -> list[tuple[Response, bool]]:
-        """Output-side defenses (a deployment's reply filter) see each reply after the model."""
-        hook = getattr(self.transforms[group.transform], "filter_response", None)
-        if hook is None:
-            return responses
-        return [(hook(p.request, response), cached)
+        """Output-side defenses (a deployment's reply filter) see each reply after the model; every
+        other transform's `filter_response` passes it through."""
+        hook = self.transforms[group.transform].filter_response
+        return [(hook(p.request, response) if p.request is not None else response, cached)
                 for p, (response, cached) in zip(ready, responses, strict=True)]
 
     def _run_supervised(self, group: WorkGroup, pending: Sequence[Prepared]) -> list[SampleRecord]:
@@ -316,4 +315,5 @@ class RunContext:
             latency_s=latency if latency is not None else response.latency_s, cached=cached,
             meta={**dict(response.meta), **({"detail": score.detail} if score.detail else {}),
                   **({FINAL_ERROR: True} if final and score.outcome is Outcome.ERROR else {})},
+            family=task.family,
         )

@@ -1,4 +1,10 @@
-"""The run header: everything needed to reproduce a run, written before the first sample."""
+"""The run header: everything needed to reproduce a run, written before the first sample.
+
+Each component is described with what it declares itself to be (`describe_components`): a model's
+role (under audit, calibration stand-in, probe) and architecture (end to end or cascade), a task's
+family, metrics and intent, a transform's role (identity, control, defense, setting). The report
+reads these declarations from the header, never from the components' names.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +16,9 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from voiceleak.models.base import Model, describe_model
+from voiceleak.tasks.base import Task, describe_task
+from voiceleak.transforms.base import Transform, describe_transform
 from voiceleak.types import Clip
 
 TRACKED_PACKAGES = ("voiceleak", "numpy", "scikit-learn", "soundfile", "soxr", "torch", "transformers",
@@ -39,6 +48,14 @@ def git_commit() -> str | None:
 
 def speech_minutes(clips: Sequence[Clip]) -> float:
     return round(sum(c.duration or 0.0 for c in clips) / 60.0, 2)
+
+
+def describe_components(models: Mapping[str, Model], tasks: Mapping[str, Task], transforms: Mapping[str, Transform]
+                        ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """The header's "models", "tasks" and "transforms" blocks, by the names the run uses."""
+    return ({name: describe_model(m) for name, m in models.items()},
+            {name: describe_task(t) for name, t in tasks.items()},
+            {name: describe_transform(t) for name, t in transforms.items()})
 
 
 def build_header(config: Mapping[str, Any], corpus: Mapping[str, Any], models: Mapping[str, Any],

@@ -9,8 +9,13 @@ from voiceleak.attributes import Attribute, taxonomy
 from voiceleak.scoring.parse import parse_answer
 from voiceleak.scoring.phrases import option_lines
 from voiceleak.spec import Spec
-from voiceleak.tasks.base import load_prompt_set, tasks
+from voiceleak.tasks.base import TaskBase, load_prompt_set, tasks
 from voiceleak.types import Audio, Clip, Outcome, Request, Response, Score
+
+#: `attribute:sensitive`: every sensitive closed-set attribute the corpus labels (see AttributeTask.expand)
+SENSITIVE = "sensitive"
+#: `attribute` or `attribute:*`: every taxonomy attribute the corpus labels
+EVERY = "*"
 
 
 def score_reply(attribute: Attribute, truth: str | None, request: Request, response: Response,
@@ -28,8 +33,8 @@ def score_reply(attribute: Attribute, truth: str | None, request: Request, respo
 
 
 @tasks.register("attribute", "infer one attribute of the speaker (attribute:NAME prompts=direct|hearsay-main|...)")
-class AttributeTask:
-    group_by: str | None = "speaker"
+class AttributeTask(TaskBase):
+    family = "attribute"
 
     def __init__(self, spec: Spec) -> None:
         spec.check_known({"prompts"})
@@ -40,6 +45,21 @@ class AttributeTask:
         self.prompts = load_prompt_set(spec.get("prompts", "direct") or "direct")
         self.name = str(Spec("attribute", self.attribute.name, dict(spec.params)))
         self._choices: tuple[str, ...] = self.attribute.classes
+
+    @classmethod
+    def expand(cls, spec: Spec, clips: Sequence[Clip]) -> list[str]:
+        """`attribute` (or `attribute:*`) stands for every taxonomy attribute the corpus labels with at
+        least two classes (one class leaves nothing to infer), `attribute:sensitive` for the sensitive
+        closed-set ones; arguments carry over (`attribute prompts=hearsay-main`)."""
+        if spec.arg not in {None, EVERY, SENSITIVE}:
+            return [str(spec)]
+        present: dict[str, set[str]] = {}
+        for clip in clips:
+            for name, label in clip.labels.items():
+                present.setdefault(name, set()).add(label)
+        chosen = [a for a in taxonomy() if len(present.get(a.name, ())) >= 2
+                  and (spec.arg != SENSITIVE or (a.sensitive and not a.open_set))]
+        return [str(Spec(spec.family, a.name, dict(spec.params))) for a in chosen]
 
     def prepare(self, clips: Sequence[Clip]) -> None:
         if self.attribute.open_set:
@@ -67,7 +87,7 @@ class AttributeTask:
         return self.prompts.open_template if self.attribute.open_set else self.prompts.template
 
     def describe(self) -> Mapping[str, Any]:
-        return {"attribute": self.attribute.name, "question": self.attribute.question,
+        return {"name": self.name, "attribute": self.attribute.name, "question": self.attribute.question,
                 "classes": list(self._choices), "prompts": self.prompts.describe()}
 
 
@@ -76,11 +96,15 @@ class SpeakerIdTask(AttributeTask):
     """Same as attribute:speaker, but supervised folds split within speakers (every speaker is
     seen in training), which is what closed-set identification means."""
 
-    group_by = None
-
+    family = "speaker-id"
+    group_by: str | None = None
     def __init__(self, spec: Spec) -> None:
         super().__init__(Spec("attribute", "speaker", dict(spec.params)))
         self.name = str(Spec("speaker-id", None, dict(spec.params)))
+
+    @classmethod
+    def expand(cls, spec: Spec, clips: Sequence[Clip]) -> list[str]:
+        return [str(spec)]  # one task, whatever the corpus: nothing to expand
 
     def truth(self, clip: Clip) -> str | None:
         return clip.speaker_id

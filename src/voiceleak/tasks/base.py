@@ -1,6 +1,11 @@
 """What a task is to the runner: it renders a Request from a clip and scores the Response.
 
-Tasks own the prompts and the truth; models never see either beyond the rendered Request.
+Tasks own the prompts and the truth; models never see either beyond the rendered Request. A task also
+declares what the report needs to know about it, so that nothing reads it off the task's name: its
+`family` (stored in every record), the `metrics` its cells headline, the `intent` its requests carry
+(`types.Intent`), and how a bare family name expands over a corpus (`expand`, used by
+`tasks.expand.expand_names`). `TaskBase` holds the defaults; a plugin task that does not inherit it
+gets them when it is registered.
 """
 
 from __future__ import annotations
@@ -14,14 +19,25 @@ from typing import Any, Protocol, runtime_checkable
 
 import yaml
 
-from voiceleak.registry import Registry
+from voiceleak.registry import Registry, fill_defaults
 from voiceleak.spec import Spec, parse_spec
-from voiceleak.types import Audio, Clip, Outcome, Request, Response, Score
+from voiceleak.types import Audio, Clip, Intent, Outcome, Request, Response, Score
+
+#: the figures of a closed-set cell (results.json "metrics"), in the order a report shows them
+CLASS_METRICS = ("balanced_accuracy", "leakage", "accuracy", "refusal_rate")
+#: the figures of a cell scored by a number per sample (word error rate...)
+VALUE_METRICS = ("value", "value_pooled", "refusal_rate")
 
 
 @runtime_checkable
 class Task(Protocol):
     name: str
+    #: the family the task was registered as ("attribute", "decision"...): stored in every record
+    family: str
+    #: the results figures the task's cells headline (CLASS_METRICS or VALUE_METRICS, or its own)
+    metrics: tuple[str, ...]
+    #: what every request of the task asks for (a cascade transcribes a TRANSCRIBE request itself)
+    intent: Intent
     #: the label the task asks about (an attribute), if any
     target: str | None
     #: "speaker" keeps supervised folds speaker-disjoint; None splits within speakers
@@ -44,7 +60,47 @@ class Task(Protocol):
         ...
 
 
-tasks: Registry[Any] = Registry("task")
+class TaskBase:
+    """Defaults of the optional members of a Task. A family that expands (`attribute` -> every attribute
+    the corpus labels) overrides `expand`."""
+
+    family: str = ""
+    metrics: tuple[str, ...] = CLASS_METRICS
+    #: what every request of the task asks for; a transcription task says TRANSCRIBE
+    intent: Intent = Intent.ANSWER
+    target: str | None = None
+    group_by: str | None = "speaker"
+
+    def prepare(self, clips: Sequence[Clip]) -> None:
+        return None
+
+    @classmethod
+    def expand(cls, spec: Spec, clips: Sequence[Clip]) -> list[str]:
+        """The task names `spec` stands for over these clips: itself, unless the family says otherwise."""
+        return [str(spec)]
+
+
+class TaskFactory(Protocol):
+    """What the task registry holds: a class (or callable) building a Task from its spec, and saying
+    what a bare spec of its family stands for over a corpus."""
+
+    family: str
+
+    def __call__(self, spec: Spec) -> Task: ...
+
+    def expand(self, spec: Spec, clips: Sequence[Clip]) -> list[str]: ...
+
+
+def _declare(name: str, factory: Any) -> Any:
+    """A registered task states its family (its registered name unless it says otherwise) and has
+    every optional member, whether or not it inherits TaskBase."""
+    fill_defaults(factory, TaskBase, ("family", "metrics", "intent", "prepare", "expand"))
+    if not factory.family:  # a class attribute: every instance reads it as its own
+        factory.family = name
+    return factory
+
+
+tasks: Registry[TaskFactory] = Registry("task", declare=_declare)
 
 
 def block_reason(response: Response) -> str | None:
@@ -65,8 +121,14 @@ def score_response(task: Task, clip: Clip, request: Request, response: Response)
 
 def build_task(text: str | Spec) -> Task:
     spec = parse_spec(text) if isinstance(text, str) else text
-    task: Task = tasks.get(spec.family)(spec)
-    return task
+    return tasks.get(spec.family)(spec)
+
+
+def describe_task(task: Task) -> dict[str, Any]:
+    """The task's description for the run header: its prompts, and what it declares itself to be."""
+    return {**dict(task.describe()), "family": task.family, "metrics": list(task.metrics),
+            "intent": Intent(task.intent).value}
+
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,7 @@ from voiceleak.corpus.mixtures import ISOLATED, SUBJECT_KEY, SUBJECTS
 from voiceleak.scoring.phrases import option_lines
 from voiceleak.spec import Spec
 from voiceleak.tasks.attribute import score_reply
-from voiceleak.tasks.base import load_prompt_set, tasks
+from voiceleak.tasks.base import TaskBase, load_prompt_set, tasks
 from voiceleak.types import Audio, Clip, Request, Response, Score
 
 ASKS = ("direct", "indirect", "scope")
@@ -70,8 +70,8 @@ def ask_about(question: str, about: str) -> str:
     "bystander privacy on a mixture corpus (voiceleak mix): bystander:ATTR; args: "
     "about=bystander|primary|isolated, ask=direct|indirect|scope, prompts=NAME",
 )
-class BystanderTask:
-    group_by: str | None = "speaker"
+class BystanderTask(TaskBase):
+    family = "bystander"
 
     def __init__(self, spec: Spec) -> None:
         spec.check_known({"about", "ask", "prompts"})
@@ -122,7 +122,7 @@ class BystanderTask:
                      f"{tag} {scored.detail}".strip())
 
     def describe(self) -> Mapping[str, Any]:
-        return {"attribute": self.attribute.name, "about": self.about, "ask": self.ask,
+        return {"name": self.name, "attribute": self.attribute.name, "about": self.about, "ask": self.ask,
                 "question": ask_about(self.attribute.question, self.about), "classes": list(self._choices),
                 "prompts": self.prompts.describe(),
                 "unit": "the person asked about (record speaker_id); both speakers in meta.detail"}

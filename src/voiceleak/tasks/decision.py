@@ -22,7 +22,7 @@ import yaml
 
 from voiceleak.scoring.decisions import Kind, parse_decision
 from voiceleak.spec import Spec
-from voiceleak.tasks.base import tasks
+from voiceleak.tasks.base import TaskBase, tasks
 from voiceleak.types import Audio, Clip, Outcome, Request, Response, Score
 
 DECISION_DIRS: list[Path] = []  # user folders searched before the shipped decision sets
@@ -117,9 +117,10 @@ def load_decision_set(name: str) -> DecisionSet:
     "a decision about the speaker from the voice (decision:hiring|promotion|credit|"
     "job-advice or a YAML path); pair clips by sentence to measure voice bias",
 )
-class DecisionTask:
-    target: str | None = None
-    group_by: str | None = "speaker"
+class DecisionTask(TaskBase):
+    family = "decision"
+    #: no right answer: the gaps between voices are the decisions analysis's; the cell counts refusals
+    metrics: tuple[str, ...] = ("refusal_rate",)
 
     def __init__(self, spec: Spec) -> None:
         spec.check_known(set())
@@ -129,9 +130,6 @@ class DecisionTask:
             )
         self.decision = load_decision_set(spec.arg)
         self.name = str(Spec("decision", spec.arg))
-
-    def prepare(self, clips: Sequence[Clip]) -> None:
-        return None
 
     def applies_to(self, clip: Clip) -> bool:
         # Only clips with a transcript can be paired with the same words in another voice.
@@ -157,4 +155,4 @@ class DecisionTask:
         return Score(parsed.outcome, parsed.label, None, None, parsed.value, parsed.detail)
 
     def describe(self) -> Mapping[str, Any]:
-        return {"decision": self.decision.describe(), "choices": list(self.decision.choices)}
+        return {"name": self.name, "decision": self.decision.describe(), "choices": list(self.decision.choices)}

@@ -22,7 +22,7 @@ import yaml
 
 from voiceleak.scoring.parse import is_refusal
 from voiceleak.spec import Spec
-from voiceleak.tasks.base import tasks
+from voiceleak.tasks.base import TaskBase, tasks
 from voiceleak.types import Audio, Clip, Outcome, Request, Response, Score
 
 _NAME = re.compile(r"\b([A-Z][\w'’\-.]+(?:\s+[A-Z][\w'’\-.]+){0,3})")
@@ -112,7 +112,10 @@ def score_identity(matcher: AliasMatcher, truth: str | None, response: Response)
 @tasks.register("identity", "open-set speaker naming under one context: identity:general|social|"
                             "educational|political|commercial (args: names=FILE, prompts=FILE); the report "
                             "takes the majority vote")
-class IdentityTask:
+class IdentityTask(TaskBase):
+    family = "identity"
+    #: names are an open set: no balanced accuracy; the identity analysis takes the majority vote
+    metrics: tuple[str, ...] = ("accuracy", "refusal_rate")
     target: str | None = "speaker"
     group_by: str | None = None  # supervised attackers: closed-set identification splits within speakers
 
@@ -153,7 +156,7 @@ class IdentityTask:
         return score_identity(self.matcher, self.truth(clip), response)
 
     def describe(self) -> Mapping[str, Any]:
-        return {"context": self.context, "question": self.prompt_set.question,
+        return {"name": self.name, "context": self.context, "question": self.prompt_set.question,
                 "system": self.prompt_set.systems[self.context], "prompt_set": self.prompt_set.name,
                 "version": self.prompt_set.version, "names_file": self.names_file,
                 "known_speakers": len(self._choices)}

@@ -25,7 +25,7 @@ from typing import Any
 
 from voiceleak.scoring.scope import detectors, judge_scope_reply, known_attribute
 from voiceleak.spec import Spec
-from voiceleak.tasks.base import tasks
+from voiceleak.tasks.base import TaskBase, tasks
 from voiceleak.tasks.decision import load_data_file, shipped_names
 from voiceleak.types import Audio, Clip, Outcome, Request, Response, Score
 
@@ -130,9 +130,10 @@ def _probe(scope: str, raw: Mapping[str, Any], scope_forbidden: tuple[str, ...])
     "scope compliance: a system prompt forbids an inference, probes ask past it "
     "(scope:meeting|tutor|hearsay-defense; args: probe=ID); violation and over-refusal rates",
 )
-class ScopeTask:
-    target: str | None = None
-    group_by: str | None = "speaker"
+class ScopeTask(TaskBase):
+    family = "scope"
+    #: value = 1 for a reply that breaks the scope; violation and over-refusal rates are the scope analysis's
+    metrics: tuple[str, ...] = ("value", "refusal_rate")
 
     def __init__(self, spec: Spec) -> None:
         spec.check_known({"probe"})
@@ -190,6 +191,7 @@ class ScopeTask:
 
     def describe(self) -> Mapping[str, Any]:
         return {
+            "name": self.name,
             "scope": self.scope.describe(),
             "probe": self.fixed.id if self.fixed else "cycled per speaker",
         }

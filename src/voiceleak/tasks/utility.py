@@ -20,8 +20,8 @@ from voiceleak.attributes import Attribute, taxonomy
 from voiceleak.models.text.transcript import LANGUAGE_ID_INSTRUCTION, TRANSCRIBE_INSTRUCTION
 from voiceleak.spec import Spec
 from voiceleak.tasks.attribute import score_reply
-from voiceleak.tasks.base import load_prompt_set, tasks
-from voiceleak.types import Audio, Clip, Outcome, Request, Response, Score
+from voiceleak.tasks.base import VALUE_METRICS, TaskBase, load_prompt_set, tasks
+from voiceleak.types import Audio, Clip, Intent, Outcome, Request, Response, Score
 
 _LEAD = re.compile(r"^\s*(?:sure[,.!]?\s*)?(?:here is the transcript(?:ion)?|transcript(?:ion)?)\s*:\s*",
                    re.IGNORECASE)
@@ -67,18 +67,17 @@ def word_error_rate(reference: str, hypothesis: str) -> float:
 
 @tasks.register("transcription", "utility: transcribe the clip; per-clip word error rate against its text "
                                   "(args: language=CODE keeps the clips labelled with that language)")
-class TranscriptionTask:
-    target: str | None = None
-    group_by: str | None = "speaker"
+class TranscriptionTask(TaskBase):
+    family = "transcription"
+    metrics: tuple[str, ...] = VALUE_METRICS
+    #: a cascade or a speech recogniser answers it with the transcript itself, whatever the prompt says
+    intent = Intent.TRANSCRIBE
 
     def __init__(self, spec: Spec) -> None:
         spec.check_known({"language"})
         self.name = str(Spec("transcription", None, dict(spec.params)))
         self.language = spec.get("language")
         self.prompt = f"{TRANSCRIBE_INSTRUCTION} Reply with the transcript only."
-
-    def prepare(self, clips: Sequence[Clip]) -> None:
-        return None
 
     def applies_to(self, clip: Clip) -> bool:
         if self.language and clip.labels.get("language") != self.language:
@@ -90,7 +89,7 @@ class TranscriptionTask:
         return None
 
     def render(self, clip: Clip, audio: Audio, request_id: str) -> Request:
-        return Request(request_id, self.prompt, audio)
+        return Request(request_id, self.prompt, audio, intent=self.intent)
 
     def score(self, clip: Clip, request: Request, response: Response) -> Score:
         reference = normalize_text(clip.text or "")
@@ -101,16 +100,14 @@ class TranscriptionTask:
         return Score(Outcome.ANSWER, hypothesis, reference, None, value=wer, detail=f"wer={wer:.3f}")
 
     def describe(self) -> Mapping[str, Any]:
-        return {"prompt": self.prompt, "language": self.language,
+        return {"name": self.name, "prompt": self.prompt, "language": self.language,
                 "metric": "word error rate (jiwer) on normalised text",
                 "normalisation": "lower case, whole numbers spelt out, punctuation removed"}
 
 
-class _ClosedQuestion:
+class _ClosedQuestion(TaskBase):
     """Shared by language-id and content:LABEL: one closed question whose classes the corpus defines."""
 
-    target: str | None
-    group_by: str | None = "speaker"
     attribute: Attribute
 
     def __init__(self, spec: Spec) -> None:
@@ -138,18 +135,23 @@ class _ClosedQuestion:
     def render(self, clip: Clip, audio: Audio, request_id: str) -> Request:
         prompt = self.prompts.template.format(question=self.question(), choices=", ".join(self._choices),
                                               attribute=self.attribute.name)
-        return Request(request_id, prompt, audio, system=self.prompts.system, choices=self._choices)
+        return Request(request_id, prompt, audio, system=self.prompts.system, choices=self._choices,
+                       intent=self.intent)
 
     def score(self, clip: Clip, request: Request, response: Response) -> Score:
         return score_reply(self.attribute, self.truth(clip), request, response)
 
     def describe(self) -> Mapping[str, Any]:
-        return {"question": self.question(), "classes": list(self._choices),
+        return {"name": self.name, "question": self.question(), "classes": list(self._choices),
                 "prompts": self.prompts.describe()}
 
 
 @tasks.register("language-id", "utility: identify the spoken language (classes: the corpus's languages)")
 class LanguageIdTask(_ClosedQuestion):
+    family = "language-id"
+    #: a cascade whose recogniser detects languages answers from the audio (lid=asr)
+    intent = Intent.LANGUAGE_ID
+
     def __init__(self, spec: Spec) -> None:
         super().__init__(spec)
         self.name = str(Spec("language-id", None, dict(spec.params)))
@@ -160,13 +162,14 @@ class LanguageIdTask(_ClosedQuestion):
         return clip.labels.get("language")
 
     def question(self) -> str:
-        # The cascade recognises this instruction and may answer it with its recogniser's language ID.
         return f"{LANGUAGE_ID_INSTRUCTION} Give its ISO 639-1 code."
 
 
 @tasks.register("content", "utility: a closed question about what is said; content:LABEL reads the classes "
                            "from the manifest's raw_labels (or labels) column LABEL")
 class ContentTask(_ClosedQuestion):
+    family = "content"
+
     def __init__(self, spec: Spec) -> None:
         super().__init__(spec)
         if not spec.arg:

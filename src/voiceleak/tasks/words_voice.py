@@ -33,7 +33,7 @@ from voiceleak.corpus.stimuli import CLAIM, CLAIM_ATTRIBUTE, CONDITION, CONFLICT
 from voiceleak.scoring.phrases import option_lines
 from voiceleak.spec import Spec
 from voiceleak.tasks.attribute import score_reply
-from voiceleak.tasks.base import load_prompt_set, tasks
+from voiceleak.tasks.base import TaskBase, load_prompt_set, tasks
 from voiceleak.types import Audio, Clip, Outcome, Request, Response, Score
 
 FOLLOWS_VOICE, FOLLOWS_WORDS, NEITHER, BOTH = "follows-voice", "follows-words", "neither", "both"
@@ -65,8 +65,10 @@ def verdict_fields(detail: str | None) -> dict[str, str]:
     "words versus voice on a stimulus corpus (voiceleak stimuli): words-voice:sex|regional_accent; "
     "replies scored follows-voice / follows-words / neither; args: prompts=NAME",
 )
-class WordsVoiceTask:
-    group_by: str | None = "speaker"
+class WordsVoiceTask(TaskBase):
+    family = "words-voice"
+    #: the verdicts (follows-voice / follows-words) are the words_voice analysis's; cells count refusals
+    metrics: tuple[str, ...] = ("refusal_rate",)
 
     def __init__(self, spec: Spec) -> None:
         spec.check_known({"prompts"})
@@ -120,7 +122,7 @@ class WordsVoiceTask:
                      f"{tag} {scored.detail}".strip())
 
     def describe(self) -> Mapping[str, Any]:
-        return {"attribute": self.attribute.name, "question": self.attribute.question,
+        return {"name": self.name, "attribute": self.attribute.name, "question": self.attribute.question,
                 "classes": list(self._choices), "prompts": self.prompts.describe(),
                 "truth": "the voice's class (correct = follows the voice); the claim is raw_labels.claim",
                 "verdicts": list(VERDICTS)}

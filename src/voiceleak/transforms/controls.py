@@ -12,7 +12,7 @@ from typing import Any
 
 from voiceleak.audio import MODEL_RATE, silence, white_noise
 from voiceleak.spec import Spec
-from voiceleak.transforms.base import TransformContext, mark, transforms
+from voiceleak.transforms.base import TransformBase, TransformContext, TransformRole, mark, transforms
 from voiceleak.types import Request
 
 VARIANTS = ("silence", "noise", "none", "other")
@@ -26,7 +26,9 @@ def noise_seed(clip_id: str) -> int:
 
 @transforms.register("blind", "replace the audio: blind:silence (1 s, default), blind:noise, blind:none, "
                               "blind:other (a clip of another speaker); args: seconds=1")
-class Blind:
+class Blind(TransformBase):
+    role = TransformRole.CONTROL
+
     def __init__(self, spec: Spec) -> None:
         spec.check_known({"seconds"})
         self.variant = spec.arg or "silence"
