@@ -92,7 +92,7 @@ def test_json_summary_and_limit(tmp_path: Path) -> None:
     table = _table(tmp_path)
     manifest = tmp_path / "m.jsonl"
     result = CliRunner().invoke(
-        app, ["import", "csv", str(table), "-o", str(manifest), "--limit", "2", "--json", "--no-probe"]
+        app, ["import", "csv", str(table), "-o", str(manifest), "--limit", "2", "--json", "--no-read-audio"]
     )
     summary = json.loads(result.stdout)
     assert summary["clips"] == 2 and summary["labels"] == {"sex": {"Female": 2}}

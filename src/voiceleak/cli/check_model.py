@@ -40,6 +40,7 @@ from rich.table import Table
 
 from voiceleak.audio import MODEL_RATE, AudioError, load, silence
 from voiceleak.cli.app import app, console, err, fail
+from voiceleak.cli.options import Corpus, MaxTokens, Seed
 from voiceleak.corpus.manifest import ManifestError, load_manifest
 from voiceleak.models.base import SupervisedModel, build_model
 from voiceleak.registry import UnknownNameError
@@ -232,19 +233,18 @@ def show(probes: Sequence[Probe], responses: dict[str, Response], verdict: Verdi
 
 
 ModelArg = Annotated[str, typer.Argument(help="Model spec, as for `voiceleak run -m`.")]
-CorpusOpt = Annotated[Path | None, typer.Option("--corpus", "-c", help="Manifest to take clips with transcripts "
-                                                "from (default: the shipped demo corpus, else flite speech).")]
 ClipsOpt = Annotated[int, typer.Option(min=REQUIRED, max=20, help="How many speech clips to send.")]
-TokensOpt = Annotated[int, typer.Option(help="Token budget per answer.")]
-SeedOpt = Annotated[int | None, typer.Option(help="Seed of the order the clips are sent in (default: random).")]
 
 
 @app.command("check-model")
-def check_model(model: ModelArg, corpus: CorpusOpt = None, clips: ClipsOpt = 8,
-                max_tokens: TokensOpt = 96, seed: SeedOpt = None) -> None:
+def check_model(model: ModelArg, corpus: Corpus = None, clips: ClipsOpt = 8,
+                max_tokens: MaxTokens = 96, seed: Seed = None) -> None:
     """Check that a model hears the audio: it must transcribe at least 5 clips with known words, each
     matched to its own clip, and must not answer silence with a clip's words. A model that receives no
     audio passes with probability at most 1/5! = 0.83%. Exit code 1 when the audio is not heard.
+
+    The clips come from --corpus (clips with a transcript), else the shipped demo corpus, else flite
+    speech; they are sent in an order drawn from --seed (default: a fresh random order).
 
     Example: voiceleak check-model 'openai:Qwen/Qwen2-Audio-7B-Instruct base_url=http://127.0.0.1:8000/v1'
     """

@@ -12,6 +12,7 @@ from rich.table import Table
 
 from voiceleak.attributes import taxonomy
 from voiceleak.cli.app import app, console, err, fail
+from voiceleak.cli.options import CorpusOut, Json
 from voiceleak.corpus.importers import ImportSourceError, ImportSummary, import_corpus, importers
 from voiceleak.registry import UnknownNameError
 
@@ -40,20 +41,19 @@ def parse_maps(maps: list[str]) -> dict[str, str]:
 
 KindArg = Annotated[str, typer.Argument(help=f"Corpus kind: {', '.join(importers.names())}.")]
 SourceArg = Annotated[Path, typer.Argument(help="The corpus folder or metadata file, as distributed.")]
-OutOpt = Annotated[Path, typer.Option("--out", "-o", help="Manifest to write (JSON lines).")]
 MapOpt = Annotated[list[str] | None, typer.Option(
     "--map", help="TARGET=COLUMN, repeatable (csv, hf, nemo): a clip field (id, audio_filepath, speaker_id, "
     "text, duration, offset, split) or an attribute (sex, age, accent ...).")]
 LimitOpt = Annotated[int | None, typer.Option(help="Stop after this many clips.")]
-ProbeOpt = Annotated[bool, typer.Option(help="Read each audio file's header for its duration and existence.")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")]
+ReadAudioOpt = Annotated[bool, typer.Option(help="Read each audio file's header for its duration and "
+                                            "existence.")]
 
 
 @app.command("import", help=_kinds_help())
-def import_command(kind: KindArg, source: SourceArg, out: OutOpt, maps: MapOpt = None, limit: LimitOpt = None,
-                   probe: ProbeOpt = True, as_json: JsonOpt = False) -> None:
+def import_command(kind: KindArg, source: SourceArg, out: CorpusOut, maps: MapOpt = None, limit: LimitOpt = None,
+                   read_audio: ReadAudioOpt = True, as_json: Json = False) -> None:
     try:
-        summary = import_corpus(kind, source, out, mapping=parse_maps(maps or []), limit=limit, probe=probe)
+        summary = import_corpus(kind, source, out, mapping=parse_maps(maps or []), limit=limit, probe=read_audio)
     except (ImportSourceError, UnknownNameError) as exc:
         raise fail(str(exc)) from exc
     if as_json:

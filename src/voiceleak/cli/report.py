@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from voiceleak.cli.app import app, console, err, fail
+from voiceleak.cli.options import Resamples
 from voiceleak.report.console import print_summary
 from voiceleak.runner.log import RunDirError
 from voiceleak.runner.run import report as build_report
@@ -15,7 +16,7 @@ from voiceleak.runner.run import report as build_report
 @app.command()
 def report(
     run_dir: Path = typer.Argument(..., help="A run directory written by `voiceleak run`."),
-    resamples: int = typer.Option(1000, help="Bootstrap resamples for the intervals."),
+    resamples: Resamples = 1000,
 ) -> None:
     """Rebuild results.json and report.html from a run's log (no model is called).
 

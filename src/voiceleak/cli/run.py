@@ -3,19 +3,38 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
 
 from voiceleak.attributes import UnknownAttributeError
 from voiceleak.cli.app import app, console, err, fail
+from voiceleak.cli.options import (
+    DEFAULT_CASCADE_MODEL,
+    Blind,
+    Cascade,
+    CascadeModel,
+    Config,
+    Corpus,
+    MaxPerClass,
+    MaxRequests,
+    MaxTokens,
+    Models,
+    NoCache,
+    Repeats,
+    Resamples,
+    RunDir,
+    Seed,
+    Tasks,
+    Temperature,
+    Transforms,
+)
 from voiceleak.corpus.manifest import ManifestError
 from voiceleak.models.http_common import redact_secrets, secret_forms
 from voiceleak.presets import load_preset
 from voiceleak.registry import UnknownNameError
 from voiceleak.report.console import print_summary
-from voiceleak.runner.audit_file import AuditFile, load_audit_file
 from voiceleak.runner.context import DEFAULT_DEADLINE_S, BackendDownError
 from voiceleak.runner.executor import build_executor
 from voiceleak.runner.log import MAX_ATTEMPTS, RunDirError
@@ -24,7 +43,6 @@ from voiceleak.runner.run import Runner, RunOptions
 from voiceleak.spec import HIDDEN, SECRET_PREFIX, SpecError, hide_secrets, parse_spec
 from voiceleak.types import Decoding
 
-DEFAULT_CASCADE = "cascade:whisper-tiny+minilm"
 USER_ERRORS = (ManifestError, UnknownNameError, UnknownAttributeError, SpecError, RunDirError, ValueError, KeyError,
                BackendDownError, OSError)  # OSError: a full disk, a read-only run directory or cache (named)
 
@@ -102,93 +120,108 @@ def execute_run(config: RunConfig, options: RunOptions, max_requests: int | None
     return results
 
 
+def given(ctx: typer.Context, name: str) -> bool:
+    """Whether the user chose this value (a flag or the config file), not the option's default."""
+    source = ctx.get_parameter_source(name)  # by name: typer keeps click's enum in a private module
+    return source is not None and source.name in {"COMMANDLINE", "DEFAULT_MAP"}
+
+
+def preset_matrix(name: str, tasks: list[str] | None, transforms: list[str] | None
+                  ) -> tuple[list[str], list[str], tuple[tuple[str, int], ...], dict[str, Any]]:
+    """Tasks, transforms, per-transform caps and decoding of a preset; given tasks replace the preset's,
+    given transforms join its own."""
+    try:
+        chosen = load_preset(name)
+    except (KeyError, OSError, ValueError) as exc:
+        raise fail(str(exc).strip('"')) from exc
+    err.print(chosen.description, markup=False)
+    return (list(tasks or chosen.tasks()), list(dict.fromkeys([*(transforms or []), *chosen.all_transforms()])),
+            chosen.transform_caps(), dict(chosen.decoding))
+
+
+def run_decoding(ctx: typer.Context, preset_decoding: dict[str, Any]) -> Decoding:
+    """The run's decoding: a value the user gave wins over the preset's, which wins over the default."""
+    values = {name: ctx.params[name] for name in ("temperature", "max_tokens", "top_p", "seed")}
+    chosen = {**values, **preset_decoding, **{k: v for k, v in values.items() if given(ctx, k)}}
+    try:
+        return Decoding(**chosen)
+    except TypeError as exc:  # a preset file's decoding may name a setting no backend has
+        raise fail(f"decoding: {exc}") from exc
+
+
 @app.command()
 def run(
-    corpus: Path = typer.Option(None, "--corpus", "-c", help="Manifest (JSON lines) of the corpus."),
-    model: list[str] = typer.Option(None, "--model", "-m", help="Model spec, repeatable: probe, majority, "
-                                    "'openai:gpt-4o-audio-preview', 'transformers:PATH' ..."),
-    task: list[str] = typer.Option(None, "--task", "-t", help="Task spec, repeatable; 'attribute' = every "
-                                   "labelled attribute. Example: 'attribute:age prompts=hearsay-main'."),
-    transform: list[str] = typer.Option(None, "--transform", help="Transform spec, repeatable (default none)."),
-    blind: bool = typer.Option(False, "--blind", help="Also run the blind control (1 s of silence)."),
-    baselines: bool = typer.Option(False, "--baselines", help="Also run the majority and uniform baselines."),
-    cascade: bool = typer.Option(False, "--cascade", help=f"Also run the offline cascade ({DEFAULT_CASCADE}): "
-                                 "what speech recognition + a text model reach from the words alone."),
-    repeats: int = typer.Option(1, help="Samples per clip (use with --temperature > 0)."),
-    temperature: float = typer.Option(0.0, help="Decoding temperature for every backend."),
-    max_tokens: int = typer.Option(256, help="Token budget for every backend."),
-    max_per_class: int = typer.Option(None, help="Class-balanced cap per attribute class (seeded)."),
-    seed: int = typer.Option(0, help="Seed for sampling and decoding."),
-    out: Path = typer.Option(Path("runs/latest"), "--out", "-o", help="Run directory (resumes if it exists)."),
-    config: Path = typer.Option(None, "--config", help="audit.yaml with the full matrix (keys of RunConfig)."),
-    executor: str = typer.Option("local", help="Executor spec: 'local' (default), 'ray actors=4 gpus=1', "
-                                 "'ray address=auto' for a cluster."),
-    concurrency: int = typer.Option(None, help="Requests in flight (default: the backends' own limits)."),
-    no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the response cache."),
-    skip_bad: bool = typer.Option(False, "--skip-bad", help="Leave out (and list) clips that fail validation "
-                                  "instead of refusing the corpus."),
-    request_deadline: float = typer.Option(DEFAULT_DEADLINE_S, help="Seconds one request may take, the client's "
-                                           "retries included, before it is recorded as an error (0: no limit)."),
-    max_requests: int = typer.Option(None, "--max-requests", help="Refuse to start a run that plans more "
-                                     "requests than this to served models (a budget guard for paid APIs)."),
-    preset: str = typer.Option(None, "--preset", help="A published protocol in one run: 'hearsay' (eight "
-                               "attributes x profiler, privacy-prompt defense and CoT prompts, plus a blind test "
-                               "at temperature 0.7, 50 samples per attribute), or a preset .yaml path."),
+    ctx: typer.Context,
+    corpus: Corpus = None,
+    model: Models = None,
+    task: Tasks = None,
+    transform: Transforms = None,
+    blind: Blind = False,
+    baselines: Annotated[bool, typer.Option("--baselines", help="Also run the majority and uniform "
+                                            "baselines.")] = False,
+    cascade: Cascade = False,
+    cascade_model: CascadeModel = DEFAULT_CASCADE_MODEL,
+    repeats: Repeats = 1,
+    temperature: Temperature = 0.0,
+    max_tokens: MaxTokens = 256,
+    top_p: Annotated[float, typer.Option("--top-p", help="Nucleus sampling threshold for every "
+                                         "backend.")] = 1.0,
+    max_per_class: MaxPerClass = None,
+    seed: Seed = 0,
+    out: RunDir = Path("runs/latest"),
+    config: Config = None,
+    executor: Annotated[str, typer.Option(help="Executor spec: 'local' (default), 'ray actors=4 gpus=1', "
+                                          "'ray address=auto' for a cluster.")] = "local",
+    concurrency: Annotated[int | None, typer.Option(help="Requests in flight (default: the backends' own "
+                                                    "limits).")] = None,
+    no_cache: NoCache = False,
+    skip_bad: Annotated[bool, typer.Option("--skip-bad", help="Leave out (and list) clips that fail "
+                                           "validation instead of refusing the corpus.")] = False,
+    request_deadline: Annotated[float, typer.Option(help="Seconds one request may take, the client's retries "
+                                                    "included, before it is recorded as an error (0: no "
+                                                    "limit).")] = DEFAULT_DEADLINE_S,
+    max_requests: MaxRequests = None,
+    resamples: Resamples = 1000,
+    preset: Annotated[str | None, typer.Option("--preset", help="A published protocol in one run: 'hearsay' "
+                                               "(eight attributes x profiler, privacy-prompt defense and CoT "
+                                               "prompts, plus a blind test at temperature 0.7, 50 samples per "
+                                               "attribute), or a preset .yaml path.")] = None,
 ) -> None:
     """Run an audit: every model x task x transform over the corpus, appended to a resumable log.
 
     Example: voiceleak run -c corpus.jsonl -m probe -m majority -t attribute --blind -o runs/a1
 
     HearSay's protocol: voiceleak run --preset hearsay -m MODEL -c corpus.jsonl -o runs/hearsay
+
+    The whole matrix in a file: voiceleak run --config audit.yaml (keys: the options' names; models:,
+    tasks:, transforms: as lists; decoding: {temperature: 0}). Flags override the file.
     """
-    try:
-        audit = load_audit_file(config) if config is not None else AuditFile()
-    except ValueError as exc:
-        raise fail(str(exc)) from exc
-    corpus_value = audit.corpus or (str(corpus) if corpus else None)
-    if corpus_value is None:
+    if corpus is None:
         raise fail("give a corpus with --corpus MANIFEST (or corpus: in --config)")
-    models = list(audit.models or model or [])
-    if cascade:
-        models.append(DEFAULT_CASCADE)
+    models = list(model or [])
+    if cascade or given(ctx, "cascade_model"):  # naming a cascade asks for it
+        models.append(f"cascade:{cascade_model}")
     if baselines:
         models += ["majority", "uniform"]
     if not models:
         raise fail("give at least one --model (see: voiceleak list models)")
-    transforms = list(audit.transforms or transform or ["none"])
-    tasks = list(audit.tasks or task or ["attribute"])
+    tasks, transforms = list(task or ["attribute"]), list(transform or ["none"])
     caps: tuple[tuple[str, int], ...] = ()
     preset_decoding: dict[str, Any] = {}
     if preset is not None:
-        try:
-            chosen_preset = load_preset(preset)
-        except (KeyError, OSError, ValueError) as exc:
-            raise fail(str(exc).strip('"')) from exc
-        tasks = list(audit.tasks or task or chosen_preset.tasks())
-        transforms = list(dict.fromkeys([*(audit.transforms or transform or []), *chosen_preset.all_transforms()]))
-        caps, preset_decoding = chosen_preset.transform_caps(), dict(chosen_preset.decoding)
-        err.print(chosen_preset.description, markup=False)
+        tasks, transforms, caps, preset_decoding = preset_matrix(preset, task, transform)
     if blind:
         transforms.append("blind:silence")
-    try:
-        decoding = Decoding(**{"temperature": temperature, "max_tokens": max_tokens, "seed": seed,
-                               **preset_decoding, **(audit.decoding or {})})
-    except TypeError as exc:
-        raise fail(f"{config}: decoding: {exc}") from exc
     run_config = RunConfig(
-        corpus=corpus_value, models=tuple(dict.fromkeys(models)), tasks=tuple(tasks),
-        transforms=tuple(dict.fromkeys(transforms)), repeats=audit.repeats or repeats, decoding=decoding,
-        max_per_class=audit.max_per_class or max_per_class, seed=audit.seed if audit.seed is not None else seed,
-        transform_caps=caps,
+        corpus=str(corpus), models=tuple(dict.fromkeys(models)), tasks=tuple(tasks),
+        transforms=tuple(dict.fromkeys(transforms)), repeats=repeats, decoding=run_decoding(ctx, preset_decoding),
+        max_per_class=max_per_class, seed=seed if seed is not None else 0, transform_caps=caps,
     )
-    out_dir = Path(audit.out) if audit.out else out
-    limit = audit.concurrency or concurrency
-    chosen = audit.executor or executor
     try:
         # plain local with no limit: the runner sizes concurrency from the backends' own limits
-        built = None if chosen == "local" and not limit else build_executor(chosen, limit)
+        built = None if executor == "local" and not concurrency else build_executor(executor, concurrency)
     except (UnknownNameError, SpecError) as exc:
         raise fail(clean(str(exc), run_config)) from exc
     cap = {} if max_requests is None else {"max_requests": max_requests}  # execute_run(config, options) otherwise
-    execute_run(run_config, RunOptions(out=out_dir, executor=built, use_cache=not no_cache, skip_bad=skip_bad,
-                                       request_deadline=request_deadline or None), **cap)
+    execute_run(run_config, RunOptions(out=out, executor=built, use_cache=not no_cache, skip_bad=skip_bad,
+                                       request_deadline=request_deadline or None, resamples=resamples), **cap)

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from voiceleak.cli.app import app, err, fail
+from voiceleak.cli.options import Attributes, Cascade, CorpusOut, Fresh, RunDir, Seed
 from voiceleak.cli.run import USER_ERRORS, execute_run
 from voiceleak.corpus.demo import demo_manifest
 from voiceleak.corpus.manifest import load_manifest
@@ -24,7 +25,7 @@ Opt = typer.Option
 @app.command()
 def mix(
     corpus: Annotated[Path, typer.Argument(help="Manifest of the corpus whose speakers are mixed.")],
-    out: Annotated[Path, Opt("--out", "-o", help="Folder for manifest.jsonl and audio/.")],
+    out: CorpusOut,
     level: Annotated[list[float] | None, Opt(help="Bystander level relative to the primary, dB; repeatable "
                                              "(default -10, -5, 0).")] = None,
     placement: Annotated[list[str] | None, Opt(help="overlap | before | after; repeatable (default all).")] = None,
@@ -32,7 +33,7 @@ def mix(
     subject: Annotated[list[str] | None, Opt(help="Who the mixtures are asked about: bystander, primary "
                                              "(default both; each gets its own mixtures).")] = None,
     isolated: Annotated[bool, Opt(help="Also write each bystander clip alone (the probe's bound).")] = True,
-    seed: Annotated[int, Opt(help="Seed: the same corpus, settings and seed give the same mixtures.")] = 0,
+    seed: Seed = 0,
 ) -> None:
     """Overlay a second speaker of the corpus on primary clips: a bystander-privacy corpus.
 
@@ -40,11 +41,13 @@ def mix(
     voiceleak run -c OUT/manifest.jsonl -m MODEL -m probe -t bystander:sex -t 'bystander:sex ask=indirect'
     -t 'bystander:sex ask=scope' -t 'bystander:sex about=primary' -t 'bystander:sex about=isolated'
 
+    The same corpus, settings and --seed give the same mixtures.
+
     Example: voiceleak mix corpus.jsonl -o mixtures --level -10 --level 0 --placement overlap
     """
     try:
         settings = MixSettings(levels=tuple(level or LEVELS), placements=tuple(placement or PLACEMENTS),
-                               subjects=tuple(subject or SUBJECTS), per_speaker=per_speaker, seed=seed)
+                               subjects=tuple(subject or SUBJECTS), per_speaker=per_speaker, seed=seed or 0)
         clips = build_mixtures(load_manifest(corpus), out, settings, isolated=isolated)
     except USER_ERRORS as exc:
         raise fail(str(exc)) from exc
@@ -54,16 +57,16 @@ def mix(
 
 @app.command()
 def stimuli(
-    out: Annotated[Path, Opt("--out", "-o", help="Folder for manifest.jsonl and audio/.")],
+    out: CorpusOut,
     voice: Annotated[list[str] | None, Opt(help=f"Voice id, repeatable (default: every available one of "
                                            f"{', '.join(v.id for v in VOICES)}).")] = None,
-    attribute: Annotated[list[str] | None, Opt(help="Claimed attribute, repeatable: sex, regional_accent "
-                                               "(default both).")] = None,
+    attribute: Attributes = None,
 ) -> None:
     """Write words-versus-voice clips with offline synthetic voices (flite, espeak-ng).
 
     Each voice says every claim sentence ("As a mother of three...", "I grew up in Glasgow..."): the
     clips where the claim differs from the voice are conflict clips, the others congruent controls.
+    --attribute chooses the claims: sex, regional_accent (default both).
     Then: voiceleak run -c OUT/manifest.jsonl -m MODEL -m probe --cascade -t words-voice:sex
     -t words-voice:regional_accent
 
@@ -123,17 +126,21 @@ def demo_listening(out: Path, cascade: bool = True) -> dict[str, Any]:
     return results
 
 
-@app.command("demo-listening")
-def demo_listening_command(
-    out: Annotated[Path, Opt("--out", "-o", help="Run directory.")] = Path("runs/demo/listening"),
-    cascade: Annotated[bool, Opt(help=f"Also run the offline cascade ({DEMO_CASCADE}) on at most "
-                                 f"{DEMO_CASCADE_PER_CLASS} clips per class and task (minutes on a CPU).")] = True,
-    fresh: Annotated[bool, Opt(help="Delete the run directory first instead of resuming it.")] = False,
-) -> None:
-    """Bystander privacy and words versus voice on the demo corpus, offline.
+LISTENING_HELP = f"""Bystander privacy and words versus voice on the demo corpus, offline.
 
-    Example: voiceleak demo-listening -o runs/demo/listening
-    """
+The cascade control ({DEMO_CASCADE}) runs on at most {DEMO_CASCADE_PER_CLASS} clips per class and
+task (minutes on a CPU); --no-cascade leaves it out.
+
+Example: voiceleak demo-listening -o runs/demo/listening
+"""
+
+
+@app.command("demo-listening", help=LISTENING_HELP)
+def demo_listening_command(
+    out: RunDir = Path("runs/demo/listening"),
+    cascade: Cascade = True,
+    fresh: Fresh = False,
+) -> None:
     if fresh and out.exists():
         shutil.rmtree(out)
     demo_listening(out, cascade=cascade)

@@ -11,6 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from voiceleak.cli.app import app, console
+from voiceleak.cli.options import Json
 from voiceleak.corpus.validate import ValidationReport, validate_manifest
 
 #: exit codes, for scripts
@@ -18,14 +19,13 @@ VALID, INVALID, WARNINGS = 0, 1, 3
 
 
 ManifestArg = Annotated[Path, typer.Argument(help="Manifest (JSON lines) to check.")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print the report as JSON.")]
 AudioOpt = Annotated[bool, typer.Option(help="Open every audio file and hash it (slower; catches missing, "
                                         "corrupt, empty and duplicated audio).")]
 StrictOpt = Annotated[bool, typer.Option(help="Warnings (thin classes, speakers in two splits) fail too.")]
 
 
 @app.command()
-def validate(manifest: ManifestArg, as_json: JsonOpt = False, check_audio: AudioOpt = True,
+def validate(manifest: ManifestArg, as_json: Json = False, check_audio: AudioOpt = True,
              strict: StrictOpt = False) -> None:
     """Check a manifest: JSON, fields, labels, audio files, durations, duplicates, splits, coverage.
 
