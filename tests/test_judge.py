@@ -1,4 +1,5 @@
-"""The optional judge: rules only on UNPARSEABLE replies, resumable, measured against the parser."""
+"""The optional judge: rules only on UNPARSEABLE replies, resumable, measured against the parser.
+It runs as a study through the ordinary Runner: its requests are logged, cached and retried."""
 
 from __future__ import annotations
 
@@ -16,9 +17,10 @@ from voiceleak.cli import app
 from voiceleak.models.base import LocalModel, models
 from voiceleak.report.aggregate import load_records
 from voiceleak.runner.run import report
-from voiceleak.scoring.judge import JudgeError, parse_verdict, run_judge
+from voiceleak.scoring.judge import JudgeError, parse_verdict
 from voiceleak.scoring.judgments import JUDGMENTS, cohen_kappa, read_judgments
-from voiceleak.spec import Spec, parse_spec
+from voiceleak.spec import Spec
+from voiceleak.studies.judge import run_judge
 from voiceleak.types import Outcome, Request, Response, SampleRecord
 
 #: reply -> what the fake judge answers (its raw text)
@@ -93,21 +95,32 @@ def run_dir(tmp_path: Path) -> Path:
     return folder
 
 
-def _judge(spec: str = "test-judge") -> FakeJudge:
-    return FakeJudge(parse_spec(spec))
+def _judge(spec: str = "test-judge") -> str:
+    return spec
 
 
 def test_judge_rescues_only_unparseable_and_never_reasks(run_dir: Path) -> None:
-    summary = run_judge(run_dir, _judge(), agreement_sample=4, seed=0)
+    summary = run_judge(run_dir, _judge(), agreement_sample=4, seed=0).summary
     assert summary["asked_now"] == 8  # 4 unparseable + 4 parser-decided; the error is never judged
     assert len(read_judgments(run_dir)) == 8
     assert (summary["n_unparseable"], summary["n_judged"], summary["still_unparseable"],
             summary["n_judge_errors"]) == (4, 3, 2, 1)
-    again = run_judge(run_dir, _judge(), agreement_sample=4, seed=0)
-    assert again["asked_now"] == 1  # only the failed one is asked again
-    assert ASKED["hmm"] == 2 and all(n == 1 for reply, n in ASKED.items() if reply != "hmm")
+    # The unreadable verdict ("hmm") is the judge's outcome, kept like any unparseable reply: asking
+    # again would return the same cached reply, so nothing is asked again.
+    again = run_judge(run_dir, _judge(), agreement_sample=4, seed=0).summary
+    assert again["asked_now"] == 0 and again["n_judge_errors"] == 1
+    assert all(n == 1 for n in ASKED.values()) and sum(ASKED.values()) == 8
     lines = (run_dir / JUDGMENTS).read_text().splitlines()
-    assert len(lines) == 9  # appended, never rewritten
+    assert len(lines) == 8  # appended, never rewritten, never a verdict twice
+
+
+def test_a_failed_judge_request_is_asked_again(run_dir: Path) -> None:
+    failed = run_judge(run_dir, _judge("test-judge fail=true"), agreement_sample=2).summary
+    assert failed["asked_now"] == 6 and failed["n_judge_errors"] == 6 and not ASKED
+    summary = run_judge(run_dir, _judge(), agreement_sample=2).summary
+    assert summary["asked_now"] == 6 and sum(ASKED.values()) == 6  # the errors, asked again
+    assert (summary["n_judged"], summary["n_judge_errors"]) == (3, 1)  # only "hmm" stays unreadable
+    assert len((run_dir / JUDGMENTS).read_text().splitlines()) == 12  # the failures stay on record
 
 
 def test_aggregation_uses_verdicts_for_unparseable_only(run_dir: Path) -> None:
@@ -134,7 +147,7 @@ def test_aggregation_uses_verdicts_for_unparseable_only(run_dir: Path) -> None:
 
 
 def test_a_failing_judge_changes_nothing(run_dir: Path) -> None:
-    summary = run_judge(run_dir, _judge("test-judge fail=true"), agreement_sample=2)
+    summary = run_judge(run_dir, _judge("test-judge fail=true"), agreement_sample=2).summary
     assert summary["n_judge_errors"] == 6 and summary["n_judged"] == 0
     assert all(j.error and "judge backend down" in j.error for j in read_judgments(run_dir))
     records, header = load_records(run_dir)

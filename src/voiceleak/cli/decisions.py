@@ -7,37 +7,14 @@ from typing import Annotated, Any
 
 import typer
 
-from voiceleak.cli.app import app, console, err, fail
-from voiceleak.cli.run import USER_ERRORS, state_requests
-from voiceleak.models.base import SupervisedModel, build_model
+from voiceleak.cli.app import app, console, fail
+from voiceleak.cli.study import run_study
 from voiceleak.report.decision_view import print_decisions
 from voiceleak.runner.plan import RunConfig
-from voiceleak.runner.run import Runner, RunOptions
-from voiceleak.tasks.decision import shipped_names
+from voiceleak.runner.run import RunOptions
+from voiceleak.studies.decisions import decisions_plan, study_tasks
 from voiceleak.transforms.text_only import NAME as TEXT_ONLY
 from voiceleak.types import Decoding
-
-DEMO_MODELS = ("uniform",)
-#: what exists offline but is too slow for the demo's budget (speech recognition of every clip on CPU)
-OFFLINE_CASCADE = "cascade:whisper-tiny+minilm"
-
-
-def study_tasks(decisions: list[str] | None, scopes: list[str] | None) -> tuple[str, ...]:
-    """decision:* and scope:* task names; None means every shipped set, ["none"] none of them."""
-    chosen_decisions = (
-        shipped_names("decisions") if decisions is None else [d for d in decisions if d != "none"]
-    )
-    chosen_scopes = shipped_names("scopes") if scopes is None else [s for s in scopes if s != "none"]
-    return (*(f"decision:{d}" for d in chosen_decisions), *(f"scope:{s}" for s in chosen_scopes))
-
-
-def check_models(models: list[str]) -> None:
-    for text in models:
-        if isinstance(build_model(text), SupervisedModel):
-            raise ValueError(
-                f"{text!r} is a supervised attacker trained on labels: it cannot make a decision "
-                "or answer a probe (use a chat model, a cascade or the uniform baseline)"
-            )
 
 
 def run_decisions(
@@ -52,43 +29,8 @@ def run_decisions(
     """Run (resuming), record the grouping in the header, report; returns results.json's content.
 
     The planned requests are stated before any is sent; above `max_requests` nothing is sent."""
-    try:
-        check_models(list(config.models))
-        runner = Runner(
-            config, RunOptions(out=out, use_cache=use_cache, resamples=resamples, quiet=quiet), console=err
-        )
-        state_requests(runner, max_requests)
-        added = runner.execute()
-        # Grouping changes no sample, so it lives in the header, not the config: a resume may regroup.
-        runner.log.update_header(decisions={"group_by": group_by or None})
-    except USER_ERRORS as exc:
-        raise fail(str(exc)) from exc
-    except KeyboardInterrupt as exc:
-        err.print(f"[yellow]Interrupted. Every finished sample is in {out}; run the same command again "
-                  "to resume.[/]")
-        raise typer.Exit(130) from exc
-    results = runner.finish()
-    err.print(f"{added} new samples; results in {out}/results.json and {out}/report.html")
-    return results
-
-
-def demo_decisions(corpus: Path, out: Path) -> dict[str, Any]:
-    """The demo's section: every decision and scope set on the demo corpus with the offline stand-in."""
-    err.print(
-        "[bold]Decisions and scope[/] (issue #9): the same sentences in different voices, with a text-only "
-        f"control. Model: {', '.join(DEMO_MODELS)} - a stand-in, since no audio language model runs "
-        f"offline. The offline cascade ({OFFLINE_CASCADE}) is not run here: it transcribes every clip on "
-        f"the CPU (minutes); try: voiceleak decisions -c {corpus} -m {OFFLINE_CASCADE}"
-    )
-    config = RunConfig(
-        corpus=str(corpus), models=DEMO_MODELS, tasks=study_tasks(None, None), transforms=("none", TEXT_ONLY)
-    )
-    # No response cache: the uniform baseline draws from the request id, which the cache key (rightly)
-    # ignores, so cached text-only answers would be shared by every voice of a sentence on a re-run.
-    results = run_decisions(config, out, ["sex"], use_cache=False, resamples=400,
-                            quiet=True)
-    print_decisions(results, console)
-    return results
+    options = RunOptions(out=out, use_cache=use_cache, resamples=resamples, quiet=quiet)
+    return run_study(lambda: decisions_plan(config, group_by), options, max_requests).results
 
 
 Opt = typer.Option

@@ -8,13 +8,10 @@ from typing import Annotated
 import typer
 
 from voiceleak.cli.app import app, console, err, fail
-from voiceleak.models.base import SupervisedModel, build_model
-from voiceleak.registry import UnknownNameError
+from voiceleak.cli.study import run_study
 from voiceleak.report.console import print_summary
-from voiceleak.runner.log import RunDirError
-from voiceleak.runner.run import report as build_report
-from voiceleak.scoring.judge import run_judge
-from voiceleak.spec import SpecError
+from voiceleak.runner.run import RunOptions
+from voiceleak.studies.judge import judge_plan, summarise
 
 
 @app.command()
@@ -25,25 +22,19 @@ def judge(
         "--agreement-sample", help="Also judge N parser-decided replies (seeded) to measure agreement.")] = 0,
     seed: Annotated[int, typer.Option(help="Seed of the agreement sample.")] = 0,
     resamples: Annotated[int, typer.Option(help="Bootstrap resamples for the rebuilt report.")] = 1000,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not read or write the response cache.")] = False,
 ) -> None:
     """Judge the UNPARSEABLE replies of a run (resumable; verdicts go to judgments.jsonl).
 
     The judge sees the question, the allowed answers and the reply, never the audio or the truth.
     Its verdict replaces only UNPARSEABLE outcomes; a judge failure stays an error, never an answer.
+    Its requests are logged in RUN_DIR/judge/ and cached: Ctrl-C, then the same command, resumes.
 
     Example: voiceleak judge runs/a1 --judge 'openai:gpt-4o-mini' --agreement-sample 100
     """
-    try:
-        model = build_model(judge_model)
-    except (UnknownNameError, SpecError, ValueError) as exc:
-        raise fail(str(exc)) from exc
-    if isinstance(model, SupervisedModel) or not hasattr(model, "generate"):
-        raise fail(f"{judge_model}: a judge must be a chat backend (it answers text prompts)")
-    try:
-        summary = run_judge(run_dir, model, agreement_sample=agreement_sample, seed=seed)
-        results = build_report(run_dir, resamples=resamples)
-    except RunDirError as exc:
-        raise fail(str(exc)) from exc
+    options = RunOptions(out=run_dir, use_cache=not no_cache, resamples=resamples)
+    finished = run_study(lambda: judge_plan(run_dir, judge_model, agreement_sample, seed), options)
+    summary = summarise(run_dir, judge_model, finished)
     agree = summary["agreement"]
     err.print(f"judge {summary['judge']}: asked {summary['asked_now']} now; "
               f"{summary['n_judged']} of {summary['n_unparseable']} unparseable replies judged, "
@@ -52,7 +43,7 @@ def judge(
         kappa = "n/a" if agree["kappa"] is None else f"{agree['kappa']:.2f}"
         err.print(f"agreement with the parser on {agree['n']} decided replies: "
                   f"{agree['raw'] * 100:.1f}% raw, Cohen's kappa {kappa}")
-    print_summary(results, console)
+    print_summary(finished.results, console)
     err.print(f"wrote {run_dir}/judgments.jsonl, results.json and report.html")
     if summary["n_judge_errors"] and not summary["n_judged"]:
         raise fail(f"every judgment failed ({summary['n_judge_errors']} judge errors): check the judge model; "

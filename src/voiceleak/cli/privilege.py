@@ -7,39 +7,24 @@ from typing import Annotated, Any
 
 import typer
 
-from voiceleak.cli.app import app, console, err, fail
-from voiceleak.cli.run import USER_ERRORS, state_requests
+from voiceleak.cli.app import app, console, fail
+from voiceleak.cli.study import run_study
 from voiceleak.corpus.manifest import load_manifest
 from voiceleak.report.console import print_summary
 from voiceleak.report.identity_view import print_identity
 from voiceleak.report.privilege_view import print_privilege
 from voiceleak.report.verdict import Thresholds
-from voiceleak.runner.privilege import PrivilegeRunner, Study, plan_study
 from voiceleak.runner.run import RunOptions
+from voiceleak.studies.privilege import PrivilegeStudy, plan_study
 
 
-def run_study(study: Study, out: Path, use_cache: bool = True, resamples: int = 1000,
-              quiet: bool = False, max_requests: int | None = None) -> dict[str, Any]:
-    """Plan, run (resuming), report and print a least-privilege study; returns results.json's content.
+def run_privilege(study: PrivilegeStudy, out: Path, use_cache: bool = True, resamples: int = 1000,
+                  quiet: bool = False, max_requests: int | None = None) -> dict[str, Any]:
+    """Plan, run (resuming), report a least-privilege study; returns results.json's content.
 
     The planned requests are stated before any is sent; above `max_requests` nothing is sent."""
-    try:
-        clips = load_manifest(study.corpus)
-        config, roles = plan_study(study, clips, out)
-        runner = PrivilegeRunner(config, RunOptions(out=out, use_cache=use_cache, resamples=resamples,
-                                                    quiet=quiet), roles, console=err)
-        state_requests(runner, max_requests)
-        added = runner.execute()
-        runner.log.update_header(privilege=roles)  # thresholds may have changed since the run began
-    except USER_ERRORS as exc:
-        raise fail(str(exc)) from exc
-    except KeyboardInterrupt as exc:
-        err.print(f"[yellow]Interrupted. Every finished sample is in {out}; "
-                  "run the same command again to resume.[/]")
-        raise typer.Exit(130) from exc
-    results = runner.finish()
-    err.print(f"{added} new samples; results in {out}/results.json and {out}/report.html")
-    return results
+    options = RunOptions(out=out, use_cache=use_cache, resamples=resamples, quiet=quiet)
+    return run_study(lambda: plan_study(study, load_manifest(study.corpus), out), options, max_requests).results
 
 
 def print_study(results: dict[str, Any], summary: bool = True) -> None:
@@ -102,7 +87,7 @@ def privilege(
     """
     if min_leak_gap < 0 or max_utility_loss < 0:
         raise fail("thresholds are points and cannot be negative")
-    study = Study(
+    study = PrivilegeStudy(
         corpus=str(corpus), e2e=e2e, cascade=cascade, applications=tuple(application or ['transcription']),
         attributes=tuple(attribute or ()), probe=None if probe == "none" else probe,
         blind=None if blind == "none" else blind, control=control, identity=identity,
@@ -110,28 +95,4 @@ def privilege(
         per_speaker=per_speaker, seed=seed,
         thresholds=Thresholds(min_leak_gap / 100, max_utility_loss / 100),
     )
-    print_study(run_study(study, out, use_cache=not no_cache, resamples=resamples, max_requests=max_requests))
-
-
-DEMO_PER_SPEAKER = 6
-
-
-def demo_privilege(manifest: Path, out: Path) -> dict[str, Any]:
-    """The demo's least-privilege section: offline cascade vs voiceprint probe vs blind, on transcription.
-
-    Bounded: at most DEMO_PER_SPEAKER clips per speaker (60 clips of the 10 speakers) for every role,
-    which keeps the recogniser's part to about a minute on 2 cores.
-    """
-    study = Study(
-        corpus=str(manifest), e2e="probe", cascade="whisper-tiny+minilm",
-        applications=("transcription language=en",), per_speaker=DEMO_PER_SPEAKER,
-        notes=(f"Demo bound: at most {DEMO_PER_SPEAKER} clips per speaker (seeded), the same clips for "
-               "every role.",
-               "whisper-tiny.en recognises English only, so the transcription application is measured on "
-               "the English clips that have a reference text (the synthetic voices)."),
-    )
-    err.print("[bold]Least privilege[/]: the offline cascade (whisper-tiny + MiniLM) against the voiceprint "
-              "probe standing in for an end-to-end model")
-    results = run_study(study, out)
-    print_study(results, summary=False)
-    return results
+    print_study(run_privilege(study, out, use_cache=not no_cache, resamples=resamples, max_requests=max_requests))

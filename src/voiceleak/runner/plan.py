@@ -48,6 +48,17 @@ class RunConfig:
 
 
 @dataclass(frozen=True)
+class Cell:
+    """One (model, task, transform) cell a study needs, in canonical names; `clips` narrows it to those
+    clip ids (None: every clip the task selects). A study declares its cells; only the plan expands them."""
+
+    model: str
+    task: str
+    transform: str
+    clips: frozenset[str] | None = None
+
+
+@dataclass(frozen=True)
 class WorkGroup:
     model: str
     task: str
@@ -103,7 +114,11 @@ def select_clips(task: Task, clips: Sequence[Clip], max_per_class: int | None, s
     return [c for c in eligible if c.id in chosen]
 
 
-def build_plan(config: RunConfig, clips: Sequence[Clip], tasks: dict[str, Task]) -> list[WorkGroup]:
+def build_plan(config: RunConfig, clips: Sequence[Clip], tasks: dict[str, Task],
+               cells: Sequence[Cell] | None = None) -> list[WorkGroup]:
+    """The matrix of the config, in its order; with `cells`, only those cells (a study's), each over
+    the clips the task selects (and the cell names, if it narrows them)."""
+    wanted = None if cells is None else {(c.model, c.task, c.transform): c for c in cells}
     caps = dict(config.transform_caps)
     groups = []
     for task_name, task in tasks.items():
@@ -112,7 +127,14 @@ def build_plan(config: RunConfig, clips: Sequence[Clip], tasks: dict[str, Task])
             continue
         for model in config.models:
             for transform in config.transforms:
+                cell = None if wanted is None else wanted.get((model, task_name, transform))
+                if wanted is not None and cell is None:
+                    continue
                 chosen = capped(selected, caps.get(transform), f"{config.seed}:{task.target or task_name}")
+                if cell is not None and cell.clips is not None:
+                    chosen = tuple(c for c in chosen if c in cell.clips)
+                    if not chosen:
+                        continue
                 groups.append(WorkGroup(model, task_name, transform, chosen, config.repeats))
     return groups
 

@@ -1,13 +1,19 @@
-"""The runner: expand the plan, skip what the log holds, execute the rest, aggregate, report."""
+"""The runner: expand the plan, skip what the log holds, execute the rest.
+
+One Runner runs every study: a plain run is the config's whole matrix; a study (studies/) hands it the
+cells it needs, the header entries its analysis reads (`RunOptions.header_extra`) and, for a scorer
+whose inputs are another run's replies (the judge), its own clips and tasks. It is never subclassed.
+Finishing (header update, report) belongs to the study layer: `voiceleak.studies.execute`."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import (
@@ -26,12 +32,13 @@ from voiceleak.models.base import Model, SupervisedModel
 from voiceleak.report.aggregate import aggregate, write_results
 from voiceleak.report.html import write_html
 from voiceleak.runner.components import build_components
-from voiceleak.runner.context import DEFAULT_DEADLINE_S, DEFAULT_DOWN_AFTER, RunContext
+from voiceleak.runner.context import DEFAULT_DEADLINE_S, DEFAULT_DOWN_AFTER, AudioLoader, RunContext
 from voiceleak.runner.executor import Executor, LocalExecutor, count_pending
 from voiceleak.runner.header import build_header, speech_minutes
 from voiceleak.runner.log import RunLog
-from voiceleak.runner.plan import RunConfig, WorkGroup, build_plan
-from voiceleak.types import Clip
+from voiceleak.runner.plan import Cell, RunConfig, WorkGroup, build_plan
+from voiceleak.tasks.base import Task
+from voiceleak.types import Audio, Clip
 
 
 @dataclass(frozen=True)
@@ -49,6 +56,29 @@ class RunOptions:
     request_deadline: float | None = DEFAULT_DEADLINE_S
     #: failed requests in a row after which the run stops with "backend looks down" (0: never stop)
     down_after: int = DEFAULT_DOWN_AFTER
+    #: header entries a study adds (its roles, its grouping): what its analysis reads beside the log
+    header_extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TextInputs:
+    """Clips and tasks a study brings itself instead of a manifest and registry names: the judge's
+    inputs are another run's replies (no audio, no manifest, a scorer no registry builds). Its tasks
+    render text-only requests, so no clip is loaded."""
+
+    clips: tuple[Clip, ...]
+    tasks: Mapping[str, Task]
+    #: the header's `corpus` entry: what these clips are and where they come from
+    source: Mapping[str, Any]
+
+
+class NoAudio(AudioLoader):
+    """The audio of a text-only input: nothing (its task never sends audio), and no file is opened."""
+
+    EMPTY = Audio(np.zeros(0, dtype=np.float32), 16000)
+
+    def __call__(self, clip: Clip) -> Audio:
+        return self.EMPTY
 
 
 def progress_bar(console: Console, quiet: bool) -> Progress:
@@ -71,19 +101,38 @@ def destinations(models: dict[str, Model], clips: Sequence[Clip], groups: Sequen
 
 
 class Runner:
-    def __init__(self, config: RunConfig, options: RunOptions, console: Console | None = None) -> None:
+    """Runs the cells of one config: all of them, or the `cells` a study declares (canonical names).
+    `inputs`: a study's own text-only clips and tasks (see TextInputs) instead of the manifest's."""
+
+    def __init__(self, config: RunConfig, options: RunOptions, console: Console | None = None,
+                 cells: Sequence[Cell] | None = None, inputs: TextInputs | None = None) -> None:
         self.console = console or Console(stderr=True)
         self.options = options
-        self.clips = checked_clips(config.corpus, skip_bad=options.skip_bad, console=self.console)
-        built = build_components(config, self.clips)
-        self.config = built.config
-        self.tasks, self.models, self.transforms = built.tasks, built.models, built.transforms
-        self.groups = build_plan(self.config, self.clips, self.tasks)
+        self.inputs = inputs
+        if inputs is None:
+            self.clips = checked_clips(config.corpus, skip_bad=options.skip_bad, console=self.console)
+            built = build_components(config, self.clips)
+            self.config, tasks = built.config, built.tasks
+        else:
+            self.clips = list(inputs.clips)
+            named = replace(config, tasks=tuple(t for t in config.tasks if t not in inputs.tasks))
+            built = build_components(named, self.clips)
+            tasks = {**built.tasks, **inputs.tasks}
+            self.config = replace(built.config, tasks=tuple(tasks))
+        self.tasks, self.models, self.transforms = tasks, built.models, built.transforms
+        self.groups = build_plan(self.config, self.clips, self.tasks, cells)
         self.log = RunLog(options.out)
 
     def header(self) -> dict[str, Any]:
-        corpus = {"manifest": str(Path(self.config.corpus).resolve()), "hash": manifest_hash(self.config.corpus),
-                  "clips": len(self.clips), "minutes": speech_minutes(self.clips)}
+        if self.inputs is None:
+            corpus = {"manifest": str(Path(self.config.corpus).resolve()),
+                      "hash": manifest_hash(self.config.corpus),
+                      "clips": len(self.clips), "minutes": speech_minutes(self.clips)}
+        else:
+            corpus = {**self.inputs.source, "clips": len(self.clips)}
+        return {**self._header(corpus), **self.options.header_extra}
+
+    def _header(self, corpus: dict[str, Any]) -> dict[str, Any]:
         return build_header(
             self.config.to_dict(), corpus,
             {name: dict(m.identity()) for name, m in self.models.items()},
@@ -112,6 +161,8 @@ class Runner:
             context = RunContext({c.id: c for c in self.clips}, self.models, self.tasks, self.transforms,
                                  self.config.decoding, cache)
             context.recipe = (self.config, str(cache.path) if cache else None)
+            if self.inputs is not None:
+                context.load_audio = NoAudio()
             context.deadline = self.options.request_deadline
             context.down_after = self.options.down_after
             concurrency = max([getattr(m, "max_concurrency", 1) for m in self.models.values()
@@ -163,8 +214,14 @@ class Runner:
             if close is not None:
                 await close()
 
-    def finish(self) -> dict[str, Any]:
+    def record_served_models(self) -> None:
+        """Put in the header what each server said it was (after the run: it is read off the replies)."""
         self.log.update_header(served_models=served_models(self.log))
+
+    def finish(self) -> dict[str, Any]:
+        """Served models, then the report. Kept for existing callers (tests, defend); studies finish
+        through `voiceleak.studies.execute`, which builds the report from the study layer."""
+        self.record_served_models()
         return report(self.options.out, resamples=self.options.resamples)
 
 
@@ -173,11 +230,11 @@ def served_models(log: RunLog) -> dict[str, dict[str, list[str]]]:
     in the replies: the configured name alone cannot tell which revision actually answered."""
     seen: dict[str, dict[str, set[str]]] = {}
     for record in log.records():
-        for field in ("served_model", "system_fingerprint"):
-            value = record.meta.get(field)
+        for name in ("served_model", "system_fingerprint"):
+            value = record.meta.get(name)
             if value:
-                seen.setdefault(record.model, {}).setdefault(field, set()).add(str(value))
-    return {model: {field: sorted(values) for field, values in fields.items()} for model, fields in seen.items()}
+                seen.setdefault(record.model, {}).setdefault(name, set()).add(str(value))
+    return {model: {name: sorted(values) for name, values in fields.items()} for model, fields in seen.items()}
 
 
 def report(run_dir: Path | str, resamples: int = 1000) -> dict[str, Any]:

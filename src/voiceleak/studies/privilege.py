@@ -4,8 +4,8 @@ Roles: the end-to-end model, the cascade, the voiceprint probe (what the voice c
 words-only control (the end-to-end model itself as the text stage of the cascade: the same model,
 the transcript only, never the audio) and a blind control (the end-to-end model on silence). A full
 models x tasks x transforms matrix would also ask, say, the probe to transcribe, so the plan keeps
-only the cells a role needs; the roles go into the run header so `voiceleak report` rebuilds the
-analysis from the log alone. It logs, caches and resumes like any run.
+only the cells a role needs (declared here, expanded by the plan); the roles go into the run header
+so `voiceleak report` rebuilds the analysis from the log alone. It logs, caches and resumes like any run.
 """
 
 from __future__ import annotations
@@ -17,16 +17,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
-
 from voiceleak.attributes import taxonomy
 from voiceleak.corpus.manifest import write_manifest
 from voiceleak.models.base import SupervisedModel, build_model
 from voiceleak.models.cascade import split_stages
 from voiceleak.report.verdict import Thresholds
-from voiceleak.runner.plan import RunConfig, WorkGroup
-from voiceleak.runner.run import Runner, RunOptions
+from voiceleak.runner.plan import Cell, RunConfig
 from voiceleak.spec import Spec, parse_spec
+from voiceleak.studies.base import StudyPlan, cells_of
 from voiceleak.tasks.base import build_task
 from voiceleak.tasks.identity import identity_tasks
 from voiceleak.types import Clip
@@ -35,7 +33,7 @@ NONE = "none"
 
 
 @dataclass(frozen=True)
-class Study:
+class PrivilegeStudy:
     """What `voiceleak privilege` was asked (texts as the user wrote them)."""
 
     corpus: str
@@ -103,33 +101,29 @@ def subset_manifest(clips: Sequence[Clip], out: Path, limit: int, seed: int) -> 
     return path
 
 
-class PrivilegeRunner(Runner):
-    def __init__(self, config: RunConfig, options: RunOptions, roles: dict[str, Any],
-                 console: Console | None = None) -> None:
-        super().__init__(config, options, console)
-        self.roles = roles
-        self.groups = [g for g in self.groups if self.wanted(g)]
-
-    def wanted(self, group: WorkGroup) -> bool:
-        r = self.roles
-        supervised = isinstance(self.models[group.model], SupervisedModel)
-        if group.task in r["attributes"]:
-            if group.transform == NONE:
-                return group.model in {r["e2e"], r["cascade"], r["probe"], r["control"]}
-            return group.model == r["e2e"] and group.transform == r["blind"]
-        if group.transform != NONE or group.model not in {r["e2e"], r["cascade"]}:
-            return False
-        if group.task in r["identity"]:
-            return not supervised  # the probe's closed-set identification is the speaker-id task
+def privilege_cells(roles: dict[str, Any], supervised: set[str], value_tasks: set[str]) -> tuple[Cell, ...]:
+    """The cells each role needs: every attribute for every role on the clips (and the end-to-end model
+    blind); applications and identity for the end-to-end model and the cascade only."""
+    r = roles
+    cells: list[tuple[str, str, str]] = []
+    for task in r["attributes"]:
+        cells += [(m, task, NONE) for m in (r["e2e"], r["cascade"], r["probe"], r["control"]) if m]
+        if r["blind"]:
+            cells.append((r["e2e"], task, r["blind"]))
+    for task in r["identity"]:
+        # the probe's closed-set identification is the speaker-id task, not these open questions
+        cells += [(m, task, NONE) for m in (r["e2e"], r["cascade"]) if m not in supervised]
+    for task in r["applications"]:
+        if task in r["attributes"] or task in r["identity"]:
+            continue
         # An attacker trained on labels cannot serve a value-type application (transcription).
-        return not (supervised and self.tasks[group.task].target is None)
+        cells += [(m, task, NONE) for m in (r["e2e"], r["cascade"])
+                  if not (m in supervised and task in value_tasks)]
+    return cells_of(cells)
 
-    def header(self) -> dict[str, Any]:
-        return {**super().header(), "privilege": self.roles}
 
-
-def plan_study(study: Study, clips: Sequence[Clip], out: Path) -> tuple[RunConfig, dict[str, Any]]:
-    """The run configuration and the roles (canonical names) for a study."""
+def plan_study(study: PrivilegeStudy, clips: Sequence[Clip], out: Path) -> StudyPlan:
+    """The run, the cells each role needs and the roles (canonical names) the analysis reads."""
     cascade = cascade_spec(study.cascade)
     e2e_model = build_model(study.e2e)
     stand_in = isinstance(e2e_model, SupervisedModel)
@@ -138,12 +132,15 @@ def plan_study(study: Study, clips: Sequence[Clip], out: Path) -> tuple[RunConfi
     if study.control and stand_in:
         notes.append("The words-only control needs an end-to-end model that answers text; a supervised probe "
                      "does not, so it was not run.")
-    names = {"e2e": e2e_model.name, "cascade": build_model(cascade).name,
-             "probe": build_model(study.probe).name if study.probe else None,
-             "control": build_model(control).name if control else None}
+    built = {"e2e": e2e_model, "cascade": build_model(cascade),
+             "probe": build_model(study.probe) if study.probe else None,
+             "control": build_model(control) if control else None}
+    names = {role: model.name if model else None for role, model in built.items()}
+    supervised = {m.name for m in built.values() if isinstance(m, SupervisedModel)}
     wanted = study.attributes or sensitive_attributes(clips)
     attributes = [build_task(f"attribute:{a}").name for a in wanted]
-    applications = [build_task(a).name for a in study.applications]
+    application_tasks = [build_task(a) for a in study.applications]
+    applications = [t.name for t in application_tasks]
     extra = f"names={Path(study.names).resolve()}" if study.names else ""
     identity = [build_task(t).name for t in identity_tasks(extra)] if study.identity else []
     blind = str(parse_spec(study.blind)) if study.blind else None
@@ -158,4 +155,24 @@ def plan_study(study: Study, clips: Sequence[Clip], out: Path) -> tuple[RunConfi
              "identity": identity, "thresholds": study.thresholds.to_dict(), "stand_in": stand_in,
              "notes": notes, "source_corpus": str(Path(study.corpus).resolve()),
              "per_speaker": study.per_speaker}
-    return config, roles
+    value_tasks = {t.name for t in application_tasks if t.target is None}
+    return StudyPlan("privilege", config, privilege_cells(roles, supervised, value_tasks), {"privilege": roles})
+
+
+DEMO_PER_SPEAKER = 6
+
+
+def demo_study(manifest: Path | str) -> PrivilegeStudy:
+    """The demo's least-privilege study: offline cascade vs voiceprint probe vs blind, on transcription.
+
+    Bounded: at most DEMO_PER_SPEAKER clips per speaker (60 clips of the 10 speakers) for every role,
+    which keeps the recogniser's part to about a minute on 2 cores.
+    """
+    return PrivilegeStudy(
+        corpus=str(manifest), e2e="probe", cascade="whisper-tiny+minilm",
+        applications=("transcription language=en",), per_speaker=DEMO_PER_SPEAKER,
+        notes=(f"Demo bound: at most {DEMO_PER_SPEAKER} clips per speaker (seeded), the same clips for "
+               "every role.",
+               "whisper-tiny.en recognises English only, so the transcription application is measured on "
+               "the English clips that have a reference text (the synthetic voices)."),
+    )
