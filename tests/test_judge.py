@@ -3,24 +3,31 @@ It runs as a study through the ordinary Runner: its requests are logged, cached 
 
 from __future__ import annotations
 
+import asyncio
+import io
 import json
+import shutil
+import signal
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
+from rich.console import Console
 from sklearn.metrics import cohen_kappa_score
 from typer.testing import CliRunner
 
 from voiceleak.cli import app
 from voiceleak.models.base import LocalModel, models
 from voiceleak.report.aggregate import load_records
+from voiceleak.runner.log import RunLog
 from voiceleak.runner.run import report
 from voiceleak.scoring.judge import JudgeError, parse_verdict
 from voiceleak.scoring.judgments import JUDGMENTS, cohen_kappa, read_judgments
 from voiceleak.spec import Spec
-from voiceleak.studies.judge import run_judge
+from voiceleak.studies.execute import StudyInterrupted
+from voiceleak.studies.judge import judge_folder, run_judge
 from voiceleak.types import Outcome, Request, Response, SampleRecord
 
 #: reply -> what the fake judge answers (its raw text)
@@ -207,3 +214,44 @@ def test_cli_exits_non_zero_when_every_judgment_failed(run_dir: Path) -> None:
     result = CliRunner().invoke(app, ["judge", str(run_dir), "--judge", "test-judge fail=true"],
                                 env={"COLUMNS": "200"})
     assert result.exit_code != 0 and "every judgment failed" in result.output
+
+
+@models.register("test-judge-interrupted", "test fake: the table judge, stopped by Ctrl-C after N answers")
+class InterruptedJudge(FakeJudge):
+    max_batch = 1
+
+    def __init__(self, spec: Spec) -> None:
+        spec.check_known({"after"})
+        self.name = "test-judge"  # the same judge (and cache identity) as FakeJudge
+        self.fail = False
+        self.after = spec.get_int("after", 0)
+
+    async def generate(self, requests: Sequence[Request]) -> list[Response]:
+        if sum(ASKED.values()) >= self.after:
+            signal.raise_signal(signal.SIGINT)  # Ctrl-C, delivered while this request waits for its answer
+            await asyncio.Event().wait()  # never answered: the run stops here
+        return await super().generate(requests)
+
+
+def test_an_interrupted_judge_resumes_with_the_rest_and_a_rerun_hits_the_cache(run_dir: Path,
+                                                                                  tmp_path: Path) -> None:
+    console = io.StringIO()
+    with pytest.raises(StudyInterrupted):
+        run_judge(run_dir, "test-judge-interrupted after=3", agreement_sample=4, console=Console(file=console))
+    assert "run the same command again to resume" in console.getvalue()
+    logged = list(RunLog(judge_folder(run_dir, "test-judge")).records())
+    assert len(logged) == 3 and sum(ASKED.values()) == 3  # every answer before the stop is in the log
+    resumed = run_judge(run_dir, _judge(), agreement_sample=4).summary
+    assert resumed["asked_now"] == 5 and sum(ASKED.values()) == 8  # only the rest was sent
+    assert all(n == 1 for n in ASKED.values())
+    first = json.loads((run_dir / "results.json").read_text())["analyses"]["judge"]
+
+    fresh = tmp_path / "fresh"  # the same run judged from scratch: every request is in the cache
+    fresh.mkdir()
+    for name in ("header.json", "samples.jsonl"):
+        shutil.copy(run_dir / name, fresh / name)
+    again = run_judge(fresh, _judge(), agreement_sample=4)
+    assert again.summary["asked_now"] == 8 and sum(ASKED.values()) == 8  # answered by the cache
+    assert all(r.cached for r in RunLog(judge_folder(fresh, "test-judge")).records())
+    assert again.finished.results["analyses"]["judge"] == first
+    assert read_judgments(fresh) == read_judgments(run_dir)
