@@ -26,13 +26,12 @@ from typing import Any
 from rich.console import Console
 
 import voiceleak.models.asr.model  # noqa: F401  (registers the `asr` model family)
-from voiceleak.attributes import taxonomy
 from voiceleak.corpus.manifest import load_manifest, write_manifest
 from voiceleak.models.asr.model import RecogniserModel
 from voiceleak.models.base import build_model
 from voiceleak.models.voiceprint import VoiceprintEncoder
 from voiceleak.runner.log import RunLog
-from voiceleak.runner.plan import Cell, RunConfig, expand_task_names
+from voiceleak.runner.plan import Cell, RunConfig
 from voiceleak.scoring.verification import build_trials
 from voiceleak.spec import parse_spec
 from voiceleak.studies.base import StudyPlan
@@ -45,6 +44,7 @@ from voiceleak.studies.defend_verification import (
 )
 from voiceleak.studies.defend_verification import plan_semi_informed as plan_split
 from voiceleak.tasks.base import build_task
+from voiceleak.tasks.expand import expand_names
 from voiceleak.transforms.base import IDENTITY, Transform, build_transform
 from voiceleak.types import Clip
 
@@ -109,22 +109,13 @@ def select_wer_clips(clips: Sequence[Clip], total: int, language: str | None, se
 
 
 def privacy_tasks(names: Sequence[str], clips: Sequence[Clip]) -> list[str]:
-    """Task names, with `sensitive` standing for every labelled sensitive closed-set attribute."""
-    labelled = {attribute for clip in clips for attribute in clip.labels}
-    out: list[str] = []
-    for name in names:
-        if name.strip() == "sensitive":
-            out.extend(f"attribute:{a.name}" for a in taxonomy() if a.sensitive and not a.open_set
-                       and a.name in labelled)
-        else:
-            out.extend(expand_task_names([name], clips))
-    return [build_task(n).name for n in dict.fromkeys(out)]
+    """Canonical task names, as every study expands them (`sensitive`: every labelled sensitive one)."""
+    return list(dict.fromkeys(build_task(n).name for n in expand_names(names, clips)))
 
 
 def describe_condition(transform: Transform) -> dict[str, Any]:
-    return {"name": transform.name, "family": parse_spec(transform.name).family,
-            "strength": getattr(transform, "strength", None), "severity": getattr(transform, "severity", None),
-            "changes_audio": bool(getattr(transform, "changes_audio", True))}
+    return {"name": transform.name, "family": parse_spec(transform.name).family, "strength": transform.strength,
+            "severity": transform.severity, "changes_audio": transform.changes_audio}
 
 
 @dataclass(frozen=True)
@@ -144,7 +135,7 @@ class DefendPlan:
 
 def audible(transforms: dict[str, Transform]) -> list[str]:
     """The conditions whose audio differs from the clean audio (the clean one first)."""
-    return [n for n, t in transforms.items() if n == IDENTITY or bool(getattr(t, "changes_audio", True))]
+    return [n for n, t in transforms.items() if n == IDENTITY or t.changes_audio]
 
 
 def run_corpus(config: DefendConfig, out: Path) -> str:
@@ -166,8 +157,7 @@ def utility_cells(config: DefendConfig, clips: Sequence[Clip],
         return None, transcription, [], []
     recogniser = build_model(f"asr:{config.asr}")
     assert isinstance(recogniser, RecogniserModel)
-    language = getattr(recogniser.asr, "language", None)
-    chosen = [c.id for c in select_wer_clips(clips, config.asr_clips, language, config.seed)]
+    chosen = [c.id for c in select_wer_clips(clips, config.asr_clips, recogniser.asr.language, config.seed)]
     if not chosen:  # no clip with a reference text in the recogniser's language: no WER to measure
         return None, transcription, [], []
     cells = [Cell(recogniser.name, transcription, name, frozenset(chosen)) for name in conditions]

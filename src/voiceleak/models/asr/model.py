@@ -2,7 +2,7 @@
 
 The argument is any recogniser of the transcriber registry (`voiceleak list` shows them); every other
 argument goes to the recogniser. It answers by the request's intent, never by its prompt's words:
-- TRANSCRIBE: the transcript (also in meta["transcript"]);
+- TRANSCRIBE: the transcript (also in meta[TRANSCRIPT], as a cascade records it);
 - LANGUAGE_ID: the spoken language, when the recogniser detects languages (multilingual Whisper);
 - ANSWER, or a language question to a recogniser that cannot name languages: an error that says so.
 A recogniser cannot answer a question about the speaker; its error is recorded, never an answer.
@@ -22,9 +22,9 @@ from typing import Any
 
 from voiceleak.models.asr.base import LanguageDetector, Transcriber, build_transcriber
 from voiceleak.models.asr.store import TranscriptStore
-from voiceleak.models.base import LocalModel, models
+from voiceleak.models.base import ModelBase, models
 from voiceleak.spec import Spec, SpecError, parse_spec
-from voiceleak.types import Intent, Request, Response
+from voiceleak.types import TRANSCRIPT, Intent, Request, Response
 
 CANNOT_ANSWER = ("a speech recogniser transcribes (and may name the language); it cannot answer a question "
                  "about the speaker: ask an audio language model, or a cascade:ASR+TEXT")
@@ -40,7 +40,7 @@ def recogniser_spec(spec: Spec) -> Spec:
 
 @models.register("asr", "a speech recogniser as a model (asr:whisper-tiny, asr:whisper-base language=auto): "
                         "transcribes, names the language if it can; errors on any other question")
-class RecogniserModel(LocalModel):
+class RecogniserModel(ModelBase):
     max_batch = 8
 
     def __init__(self, spec: Spec) -> None:
@@ -62,7 +62,7 @@ class RecogniserModel(LocalModel):
         try:
             if request.intent is Intent.TRANSCRIBE:
                 text = self.transcript(request)
-                response = Response(request.id, text, meta={"transcript": text, "answered_by": "asr"})
+                response = Response(request.id, text, meta={TRANSCRIPT: text, "answered_by": "asr"})
             elif request.intent is Intent.LANGUAGE_ID and isinstance(self.asr, LanguageDetector):
                 response = self._language(request)
             elif request.intent is Intent.LANGUAGE_ID:

@@ -17,6 +17,7 @@ from voiceleak.types import Audio
 @transcribers.register("pocketsphinx", "offline CMU PocketSphinx, en-US model in the wheel (weak baseline)")
 class PocketSphinx:
     remote_host: str | None = None
+    language: str | None = "en"  # the en-US model inside the wheel
 
     def __init__(self, spec: Spec) -> None:
         spec.check_known(set())
