@@ -180,8 +180,12 @@ def test_unknown_arguments_are_refused() -> None:
 def test_share_over_speakers_and_the_stand_in_note() -> None:
     found = speaker_share([True, False, True, True], ["a", "a", "b", "c"])
     assert found["n"] == 4 and found["n_speakers"] == 3 and found["value"] is not None
-    assert no_audio_llm(["probe", "uniform", "cascade:whisper-tiny+minilm"])
-    assert not no_audio_llm(["probe", "openai:gpt-4o-audio-preview"])
+    # As each model declared itself in the header, whatever its name says.
+    header = {"models": {"probe": {"role": "probe"}, "coin": {"role": "calibration"},
+                         "words": {"role": "model", "architecture": "cascade"},
+                         "openai:gpt-4o-audio-preview": {"role": "model", "architecture": "end-to-end"}}}
+    assert no_audio_llm(header, ["probe", "coin", "words"])
+    assert not no_audio_llm(header, ["probe", "openai:gpt-4o-audio-preview"])
 
 
 def test_end_to_end_through_the_runner(small_corpus: Path, tmp_path: Path) -> None:

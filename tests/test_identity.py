@@ -102,7 +102,8 @@ def test_clips_named_from_the_transcript_are_set_aside() -> None:
         # The cascade names c1 from its words ("yes we can"); refuses or errs elsewhere.
         words = (a, truth) if clip == "c1" else (r, None)
         records.append(record("cascade:whisper-tiny+minilm", "general", clip, words[0], words[1], truth, speaker))
-    report = identity_report(records, {"c1": 5.0, "c2": 5.2, "c3": 10.1, "c4": 14.8})
+    report = identity_report(records, {"c1": 5.0, "c2": 5.2, "c3": 10.1, "c4": 14.8},
+                             cascades_in_run={"cascade:whisper-tiny+minilm"})
     assert report is not None
     assert report["transcript_identifiable"] == ["c1"]
     audio = next(m for m in report["models"] if m["model"] == "audio-model")

@@ -188,10 +188,13 @@ def test_holm_and_intervals_that_agree_with_the_adjusted_tests() -> None:
 
 
 def test_calibration_runs_are_marked_and_carry_no_finding() -> None:
-    assert (role("uniform"), role("majority"), role("probe"), role("openai:gpt-4o")) == \
-        ("calibration", "calibration", "probe", "model")
+    # A header written before models declared a role: read from the identity's "kind".
+    legacy = {"models": {"uniform": {"kind": "baseline"}, "majority": {"kind": "baseline"},
+                         "probe": {"kind": "supervised probe"}, "openai:gpt-4o": {"name": "gpt-4o"}}}
+    assert [role(m, legacy) for m in ("uniform", "majority", "probe", "openai:gpt-4o")] == \
+        ["calibration", "calibration", "probe", "model"]
     rows = [{"model": "uniform", "accuracy": {"difference": stratified([np.arange(8) / 10], [1.0])}}]
-    (row,) = adjust(rows, ["accuracy"])
+    (row,) = adjust(rows, ["accuracy"], calibration={"uniform"})
     assert row["accuracy"]["difference"]["calibration"] is True
     assert row["accuracy"]["difference"].get("p_value") is None
 

@@ -15,6 +15,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from voiceleak.transforms.base import IDENTITY, TransformRole
+
 
 def interval_text(figure: Mapping[str, Any] | None, *, scale: float = 100.0, digits: int = 1,
                   signed: bool = False) -> str:
@@ -111,32 +113,44 @@ def _cell_text(metrics: dict[str, Any], row_chance: float | None) -> str:
     return text + (f" ({', '.join(extras)})" if extras else "")
 
 
-def _transform_order(transform: str) -> tuple[int, str]:
-    """Real audio first, then defenses and other settings, then the controls (blind, no audio)."""
-    if transform == "none":
-        return (0, "")
-    control = transform.startswith(("blind", "noaudio", "no-audio", "text")) or "control=blind" in transform
-    return (2 if control else 1, transform)
+#: a transform's place among the tables: real audio, then defenses and other settings, then controls
+_ORDER = {TransformRole.IDENTITY: 0, TransformRole.CONTROL: 2, TransformRole.WORDS_ONLY: 2}
 
 
-def _title(transform: str) -> str:
-    if transform == "none":
+def _transform_order(transform: str, role: str) -> tuple[int, str]:
+    """Real audio first, then defenses and other settings, then the controls (blind, words only), as
+    each transform declared itself (the cell's "transform_role")."""
+    rank = _ORDER.get(TransformRole(role), 1)
+    return (rank, "" if rank == 0 else transform)
+
+
+def _title(transform: str, role: str) -> str:
+    if _transform_order(transform, role)[0] == 0:
         return "Leakage on the real audio"
-    return f"Leakage with audio setting {transform}" + (" (control)" if _transform_order(transform)[0] == 2 else "")
+    control = _transform_order(transform, role)[0] == 2
+    return f"Leakage with audio setting {transform}" + (" (control)" if control else "")
+
+
+def transform_role(cell: Mapping[str, Any]) -> str:
+    """The cell's transform role; a results file written before cells carried it: identity or setting."""
+    fallback = TransformRole.IDENTITY if cell.get("transform") == IDENTITY else TransformRole.SETTING
+    return str(cell.get("transform_role") or fallback.value)
 
 
 def summary_tables(results: dict[str, Any]) -> list[Table]:
     by_transform: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    kinds: dict[str, str] = {}
     for cell in results["cells"]:
         by_transform[cell["transform"]].append(cell)
+        kinds[cell["transform"]] = transform_role(cell)
     tables = []
-    for transform in sorted(by_transform, key=_transform_order):
+    for transform in sorted(by_transform, key=lambda t: _transform_order(t, kinds[t])):
         cells = by_transform[transform]
         roles = {c["model"]: c.get("role") for c in cells}
         rank = {"model": 0, "probe": 1, "calibration": 2}
         models = sorted(dict.fromkeys(c["model"] for c in cells), key=lambda m: rank.get(roles.get(m) or "model", 0))
-        table = Table(title=f"{_title(transform)}: points of balanced accuracy above each model's own null",
-                      header_style="bold", title_justify="left")
+        table = Table(title=f"{_title(transform, kinds[transform])}: points of balanced accuracy above each "
+                            "model's own null", header_style="bold", title_justify="left")
         table.add_column("task", overflow="fold", max_width=24)
         table.add_column("clips", justify="right")
         table.add_column("chance", justify="right")

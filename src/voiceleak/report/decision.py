@@ -23,24 +23,22 @@ from __future__ import annotations
 import itertools
 import re
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from voiceleak.corpus.manifest import iter_manifest
+from voiceleak.models.base import Role
 from voiceleak.models.text.transcript import extract
-from voiceleak.report.aggregate import analysis, role
+from voiceleak.report.aggregate import Declared, analysis
 from voiceleak.scoring.stats import adjust_family, group_gap, stratified
 from voiceleak.types import Clip, Outcome, SampleRecord
 
 TEXT_ONLY = "text-only"
+FAMILY = "decision"
 Measure = Callable[[SampleRecord], float | None]
-
-
-def family(task: str) -> str:
-    return task.split(":", 1)[0].split()[0]
 
 
 def normalise(text: str) -> str:
@@ -143,11 +141,13 @@ def decision_rows(
     texts: Mapping[str, str],
     kinds: Mapping[str, dict[str, Any]],
     labels: Sequence[str] | None = None,
+    calibration: Collection[str] = (),
 ) -> list[dict[str, Any]]:
-    """One row per (model, task, audio condition, label, group pair[, option])."""
+    """One row per (model, task, audio condition, label, group pair[, option]). `calibration`: the
+    models that are calibration runs (see `adjust`)."""
     cells: dict[tuple[str, str, str], list[SampleRecord]] = defaultdict(list)
     for record in records:
-        if family(record.task) == "decision":
+        if record.family == FAMILY:
             cells[(record.model, record.task, record.transform)].append(record)
     rows: list[dict[str, Any]] = []
     for (model, task, transform), members in sorted(cells.items()):
@@ -163,7 +163,7 @@ def decision_rows(
                 base = {"model": model, "task": task, "transform": transform, "kind": kind, "label": label,
                         "measure": name}
                 rows.extend(_pair_rows(members, control, label, texts, measure, base))
-    return adjust(rows)
+    return adjust(rows, calibration)
 
 
 def _pair_rows(
@@ -201,17 +201,18 @@ def _pair_rows(
     return rows
 
 
-def adjust(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+def adjust(rows: Sequence[dict[str, Any]], calibration: Collection[str] = ()) -> list[dict[str, Any]]:
     """Holm across each family (audio gaps, text-only gaps, voice effects): many groups × options ×
     tasks are tested at once, and a coin-flipping baseline must not read as a finding. Each interval
-    is widened to the level at which it agrees with its adjusted test."""
+    is widened to the level at which it agrees with its adjusted test. Rows of the `calibration` models
+    keep their intervals and get no test."""
     for part in ("audio", "text_only", "voice_effect"):
         for row in rows:  # calibration runs keep their intervals; no p-value of theirs is a finding
-            if row.get(part) and role(row["model"]) == "calibration":
+            if row.get(part) and row["model"] in calibration:
                 gap = {k: v for k, v in row[part]["gap"].to_dict().items() if k != "p_value"}
                 row[part]["gap"] = {**gap, "calibration": True}
                 row[part]["test"] = {"test": "none: calibration run", "p_value": None, "p_holm": None}
-        slots = [row[part] for row in rows if row.get(part) and role(row["model"]) != "calibration"]
+        slots = [row[part] for row in rows if row.get(part) and row["model"] not in calibration]
         for slot, (estimate, p_adjusted) in zip(slots, adjust_family([s["gap"] for s in slots]), strict=True):
             slot["gap"] = estimate.to_dict()
             slot["test"] = {"test": "Welch t over voices", "p_value": slot["gap"].get("p_value"),
@@ -251,13 +252,14 @@ def clip_texts(header: Mapping[str, Any], records: Sequence[SampleRecord]) -> di
 
 
 def stand_ins(header: Mapping[str, Any], models: Sequence[str]) -> dict[str, str]:
-    """Models in the run that are not end-to-end audio language models, with what they are instead."""
+    """Models in the run that are not end-to-end audio language models, with what they are instead,
+    as each declared itself in the run header."""
+    declared = Declared(header)
     out = {}
     for name in models:
-        kind = str(((header.get("models") or {}).get(name) or {}).get("kind", ""))
-        if kind == "baseline" or name.split()[0] in {"uniform", "majority"}:
+        if declared.role(name) is Role.CALIBRATION:
             out[name] = "a chance baseline: its decisions are random, so every gap is noise by construction"
-        elif kind == "cascade" or name.startswith("cascade"):
+        elif declared.is_cascade(name):
             out[name] = (
                 "a cascade (speech recognition, then a text model): it hears words only; a gap can "
                 "come only from recognition errors that differ by voice"
@@ -267,18 +269,16 @@ def stand_ins(header: Mapping[str, Any], models: Sequence[str]) -> dict[str, str
 
 @analysis("decisions")
 def decision_analysis(records: Sequence[SampleRecord], header: dict[str, Any]) -> dict[str, Any] | None:
-    chosen = [r for r in records if family(r.task) == "decision"]
+    chosen = [r for r in records if r.family == FAMILY]
     if not chosen:
         return None
     settings = header.get("decisions") or {}
-    kinds = {
-        task: dict(desc.get("decision") or {})
-        for task, desc in (header.get("tasks") or {}).items()
-        if family(task) == "decision"
-    }
+    described = header.get("tasks") or {}
+    kinds = {task: dict((described.get(task) or {}).get("decision") or {}) for task in {r.task for r in chosen}}
     models = sorted({r.model for r in chosen})
     return {
         "group_by": settings.get("group_by"),
         "stand_ins": stand_ins(header, models),
-        "rows": decision_rows(chosen, clip_texts(header, chosen), kinds, settings.get("group_by")),
+        "rows": decision_rows(chosen, clip_texts(header, chosen), kinds, settings.get("group_by"),
+                              Declared(header).calibration(models)),
     }

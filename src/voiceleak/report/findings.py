@@ -13,7 +13,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from voiceleak.report.console import interval_suffix, interval_text
+from voiceleak.models.base import Architecture, Role
+from voiceleak.report.aggregate import cell_family
+from voiceleak.report.console import interval_suffix, interval_text, transform_role
+from voiceleak.transforms.base import TransformRole
 
 
 @dataclass(frozen=True)
@@ -40,15 +43,17 @@ COLORS = {"model": "#1f5fa8", "probe": "#7b3fa0", "cascade": "#2e8b57", "blind":
 
 
 def kind_of(cell: Mapping[str, Any]) -> str:
-    if cell.get("role") == "calibration":
+    """The row's kind, from what the cell's model and transform declared (aggregate copies it in)."""
+    if cell.get("role") == Role.CALIBRATION:
         return "calibration"
-    if cell.get("transform", "none").startswith("blind") or "control=blind" in cell.get("transform", ""):
+    transform = transform_role(cell)
+    if transform == TransformRole.CONTROL:
         return "blind"
-    if cell.get("transform", "none") != "none":
+    if transform != TransformRole.IDENTITY:
         return "setting"
-    if cell.get("role") == "probe":
+    if cell.get("role") == Role.PROBE:
         return "probe"
-    return "cascade" if str(cell.get("model", "")).startswith("cascade") else "model"
+    return "cascade" if cell.get("architecture") == Architecture.CASCADE else "model"
 
 
 def short_model(model: str) -> str:
@@ -62,21 +67,20 @@ def row_label(cell: Mapping[str, Any]) -> str:
     task = str(cell.get("task", ""))
     if " " in task:  # task arguments: the prompt set of a variant
         label += " · " + " ".join(p.split("=", 1)[-1] for p in task.split()[1:])
-    transform = str(cell.get("transform", "none"))
-    if transform != "none":
-        label += " · blind" if kind_of(cell) == "blind" else f" · {transform}"
+    if transform_role(cell) != TransformRole.IDENTITY:
+        label += " · blind" if kind_of(cell) == "blind" else f" · {cell.get('transform')}"
     if cell.get("role") == "calibration":
         label += " (calibration run)"
     return label
 
 
 def attribute_of(cell: Mapping[str, Any]) -> str | None:
-    task = str(cell.get("task", ""))
-    if task.split()[0] == "speaker-id":
+    family = cell_family(cell)
+    if family == "speaker-id":
         return "speaker identity"
-    if not task.startswith("attribute:"):
+    if family != "attribute":
         return None
-    return str(cell.get("target") or task.split(":", 1)[1].split()[0])
+    return str(cell.get("target") or cell.get("task"))
 
 
 def findings(results: Mapping[str, Any]) -> dict[str, list[FindingRow]]:

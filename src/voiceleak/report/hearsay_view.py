@@ -12,8 +12,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from voiceleak.report.console import interval_text
+from voiceleak.report.aggregate import cell_family
+from voiceleak.report.console import interval_text, transform_role
 from voiceleak.report.html import esc, section, table_html
+from voiceleak.transforms.base import TransformRole
 
 NAMES = {"hearsay-main": "profiler", "hearsay-defense": "privacy-prompt defense", "hearsay-cot": "profiler + CoT"}
 
@@ -24,15 +26,20 @@ def setting(task: str) -> str:
 
 
 def attribute(cell: Mapping[str, Any]) -> str:
-    return str(cell.get("target") or cell["task"].split(":", 1)[-1].split()[0])
+    return str(cell.get("target") or cell["task"])
 
 
-def is_control(transform: str) -> bool:
-    return transform.startswith(("blind", "sampled"))
+def is_control(cell: Mapping[str, Any]) -> bool:
+    """A blind control (silence, or silence sampled at a temperature), as the transform declared it."""
+    return transform_role(cell) == TransformRole.CONTROL
+
+
+def _attribute_cells(results: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    return [c for c in results.get("cells") or [] if cell_family(c) == "attribute"]
 
 
 def _applies(results: Mapping[str, Any]) -> bool:
-    tasks = {c["task"] for c in results.get("cells") or [] if str(c["task"]).startswith("attribute:")}
+    tasks = {c["task"] for c in _attribute_cells(results)}
     return any("prompts=hearsay" in t for t in tasks) or len({setting(t) for t in tasks}) > 1
 
 
@@ -43,13 +50,12 @@ def _figures(cell: Mapping[str, Any]) -> str:
 
 
 def settings_table(results: Mapping[str, Any]) -> str:
-    cells = [c for c in results.get("cells") or [] if str(c["task"]).startswith("attribute:")
-             and c.get("role") != "calibration"]
+    cells = [c for c in _attribute_cells(results) if c.get("role") != "calibration"]
     columns: list[str] = []
     rows: dict[tuple[str, str], dict[str, str]] = {}
     for cell in cells:
-        name = setting(cell["task"]) + (" · blind" if is_control(cell["transform"]) else "")
-        if cell["transform"] != "none" and not is_control(cell["transform"]):
+        name = setting(cell["task"]) + (" · blind" if is_control(cell) else "")
+        if transform_role(cell) != TransformRole.IDENTITY and not is_control(cell):
             name += f" · {cell['transform']}"
         columns.append(name)
         rows.setdefault((cell["model"], attribute(cell)), {})[name] = _figures(cell)

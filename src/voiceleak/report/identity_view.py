@@ -11,6 +11,7 @@ from rich.table import Table
 from voiceleak.report.html import esc, section, table_html
 from voiceleak.report.identity import identity_analysis  # noqa: F401  (registers the analysis)
 from voiceleak.report.privilege_view import fmt
+from voiceleak.transforms.base import IDENTITY
 
 COLUMNS = ("model", "clips", "length", "refused", "accuracy (non-refusals)", "accuracy (all)",
            "voice only: accuracy (non-refusals)")
@@ -28,7 +29,7 @@ def rows(data: Mapping[str, Any]) -> list[list[object]]:
         for label, figures in [("all", entry["all"]), *entry["by_length"].items()]:
             if label != "all" and len(entry["by_length"]) < 2:
                 continue
-            out.append([entry["model"] + ("" if entry["transform"] == "none" else f" · {entry['transform']}"),
+            out.append([entry["model"] + ("" if entry["transform"] == IDENTITY else f" · {entry['transform']}"),
                         str(figures["n"]), label, str(figures["n_refusal"]), fmt(figures["accuracy"]),
                         fmt(figures["accuracy_all"]), voice_text if label == "all" else ""])
     return out

@@ -31,10 +31,10 @@ from voiceleak.scoring.stats import (
     speaker_units,
 )
 from voiceleak.scoring.stats.leakage import balanced_accuracy
+from voiceleak.transforms.base import IDENTITY as NONE
 from voiceleak.types import Outcome, SampleRecord
 
 Cell = dict[tuple[str, int], SampleRecord]  # (clip id, repeat) -> record
-NONE = "none"
 
 
 def index_cells(records: Sequence[SampleRecord]) -> dict[tuple[str, str, str], Cell]:

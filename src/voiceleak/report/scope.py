@@ -21,12 +21,13 @@ from typing import Any
 
 from voiceleak.models.text.transcript import question
 from voiceleak.report.aggregate import analysis
-from voiceleak.report.decision import family, stand_ins
+from voiceleak.report.decision import stand_ins
 from voiceleak.scoring.metrics import share
 from voiceleak.scoring.scope import VIOLATION
 from voiceleak.types import Outcome, SampleRecord
 
 _PROBE = re.compile(r"^probe ([^:]+):")
+FAMILY = "scope"
 
 
 def speaker_rate(
@@ -92,17 +93,18 @@ def task_probes(header: Mapping[str, Any], task: str) -> list[dict[str, Any]]:
     if described.get("probes"):
         return [dict(p) for p in described["probes"]]
     from voiceleak.tasks.base import build_task
+    from voiceleak.tasks.scope import ScopeTask
 
     try:
-        scope = getattr(build_task(task), "scope", None)
+        built = build_task(task)
     except (KeyError, ValueError):
         return []
-    return [p.describe() for p in scope.probes] if scope is not None else []
+    return [p.describe() for p in built.scope.probes] if isinstance(built, ScopeTask) else []
 
 
 @analysis("scope")
 def scope_analysis(records: Sequence[SampleRecord], header: dict[str, Any]) -> dict[str, Any] | None:
-    chosen = [r for r in records if family(r.task) == "scope"]
+    chosen = [r for r in records if r.family == FAMILY]
     if not chosen:
         return None
     cells: dict[tuple[str, str, str], list[SampleRecord]] = defaultdict(list)

@@ -108,6 +108,7 @@ class TranscriptionTask(TaskBase):
 class _ClosedQuestion(TaskBase):
     """Shared by language-id and content:LABEL: one closed question whose classes the corpus defines."""
 
+    name: str
     attribute: Attribute
 
     def __init__(self, spec: Spec) -> None:

@@ -26,9 +26,11 @@ IDENTITY = "none"
 
 class TransformRole(StrEnum):
     IDENTITY = "identity"
-    #: takes the evidence away (silence, noise, another speaker, the transcript only): a baseline the
-    #: real-audio figures are read against, never a finding of its own
+    #: a blind control takes every trace of the speaker away (silence, noise, another speaker, no
+    #: audio): a baseline the real-audio figures are read against, never a finding of its own
     CONTROL = "control"
+    #: a control that keeps the words and drops the voice (the transcript as text)
+    WORDS_ONLY = "words-only"
     DEFENSE = "defense"  # what a deployment could do to leak less (anonymisation, a prompt guard)
     SETTING = "setting"  # any other change to the audio or the prompt
 

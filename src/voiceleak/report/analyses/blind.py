@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from voiceleak.report.aggregate import analysis
+from voiceleak.report.aggregate import Declared, analysis
 from voiceleak.report.analyses.common import (
     REAL_AUDIO,
     adjust,
@@ -36,12 +36,6 @@ from voiceleak.scoring.refusal import NO_AUDIO
 from voiceleak.scoring.stats import speaker_units
 from voiceleak.scoring.stats.bootstrap import DEFAULT_RESAMPLES, bootstrap
 from voiceleak.types import Outcome, SampleRecord
-
-
-def is_blind(records: Sequence[SampleRecord]) -> bool:
-    """A blind cell: its transform is a blind control (by name, which covers records that failed
-    before a request existed, or by the note the control leaves on each request)."""
-    return any(r.transform.startswith("blind") or r.audio_note.startswith("blind:") for r in records)
 
 
 def normalised_entropy(guesses: Sequence[str], n_classes: int) -> float | None:
@@ -87,11 +81,12 @@ def guess_profile(records: Sequence[SampleRecord], classes: Sequence[str],
 
 @analysis("blind")
 def blind_statistics(records: Sequence[SampleRecord], header: dict[str, Any]) -> list[dict[str, Any]]:
-    """One row per (model, task, blind transform)."""
+    """One row per (model, task, blind control): a transform that declares itself one in the run header."""
     cells = by_cell(records)
+    declared = Declared(header)
     rows = []
     for (model, task, transform), members in cells.items():
-        if not is_blind(members):
+        if not declared.is_blind(transform):
             continue
         usable = valid(members)
         row: dict[str, Any] = {
@@ -107,7 +102,7 @@ def blind_statistics(records: Sequence[SampleRecord], header: dict[str, Any]) ->
         real = cells.get((model, task, REAL_AUDIO))
         row["leakage_over_blind"] = _over_blind(real, members) if real else None
         rows.append(row)
-    return adjust(rows, ["leakage_over_blind"])
+    return adjust(rows, ["leakage_over_blind"], declared.calibration({r["model"] for r in rows}))
 
 
 def _over_blind(real: Sequence[SampleRecord], blind: Sequence[SampleRecord]) -> dict[str, Any] | None:

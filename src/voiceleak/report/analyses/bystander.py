@@ -12,20 +12,19 @@ record's speaker: the bystanders for bystander tasks), never over mixtures.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from voiceleak.report.aggregate import analysis
+from voiceleak.models.base import Role
+from voiceleak.report.aggregate import Declared, analysis
 from voiceleak.report.analyses.common import by_cell, section_html
 from voiceleak.report.console import interval_text
 from voiceleak.report.html import section
 from voiceleak.scoring.metrics import unit_share
 from voiceleak.scoring.stats import Units, class_cell, leakage, null_level
-from voiceleak.spec import SpecError, parse_spec
 from voiceleak.tasks.bystander import mixture_fields
 from voiceleak.types import Outcome, SampleRecord
 
-STAND_INS = ("probe", "majority", "uniform", "cascade:")
 LEVEL_ORDER = ("-10", "-5", "0")
 PLACEMENT_ORDER = ("overlap", "before", "after")
 
@@ -41,28 +40,24 @@ def speaker_share(flags: Sequence[bool], speakers: Sequence[str | None]) -> dict
     return {**found, "n": len(flags), "n_speakers": len({u for u in units if u})}
 
 
-def no_audio_llm(models: Sequence[str]) -> bool:
-    """True when every model is the probe, a chance baseline or a cascade: no audio LLM answered."""
-    return all(m.startswith(STAND_INS) for m in models)
+def no_audio_llm(header: Mapping[str, Any], models: Sequence[str]) -> bool:
+    """True when every model is a probe, a chance baseline or a cascade, as each declared itself in the
+    run header: no end-to-end audio language model answered."""
+    declared = Declared(header)
+    return all(declared.role(m) is not Role.MODEL or declared.is_cascade(m) for m in models)
 
 
-def stand_in_note(models: Sequence[str]) -> str:
-    if not no_audio_llm(models):
+def stand_in_note(no_audio: bool) -> str:
+    if not no_audio:
         return ""
     return (" No end-to-end audio language model ran here: the probe (what the voice carries), the cascade "
             "(the words only) and the chance stand-ins show what the machinery measures, not a finding "
             "about any deployed model.")
 
 
-def family(task: str, name: str) -> dict[str, str] | None:
-    """The spec's parameters (plus `attribute`) when `task` belongs to the family `name`."""
-    try:
-        spec = parse_spec(task)
-    except SpecError:
-        return None
-    if spec.family != name:
-        return None
-    return {"attribute": spec.arg or "", **spec.params}
+def described(header: Mapping[str, Any], task: str) -> Mapping[str, Any]:
+    """The task as the run header describes it (its attribute, whom it asks about, how)."""
+    return (header.get("tasks") or {}).get(task) or {}
 
 
 def _rates(records: Sequence[SampleRecord]) -> dict[str, Any]:
@@ -78,13 +73,14 @@ def _rates(records: Sequence[SampleRecord]) -> dict[str, Any]:
 @analysis("bystander")
 def bystander_statistics(records: Sequence[SampleRecord], header: dict[str, Any]) -> dict[str, Any]:
     rows = []
-    in_family = (r for r in records if family(r.task, "bystander") is not None)
+    in_family = (r for r in records if r.family == "bystander")
     for (model, task, transform), members in by_cell(in_family).items():
-        params = family(task, "bystander") or {}
+        params = described(header, task)
         usable = [r for r in members if r.outcome != Outcome.ERROR]
         fields = [mixture_fields(r.meta.get("detail")) for r in usable]
         row: dict[str, Any] = {
-            "model": model, "task": task, "transform": transform, "attribute": params.get("attribute"),
+            "model": model, "task": task, "transform": transform,
+            "attribute": params.get("attribute") or members[0].target,
             "about": params.get("about", "bystander"), "ask": params.get("ask", "direct"),
             "n": len(members), "n_valid": len(usable), "n_error": len(members) - len(usable),
             **_leakage(usable), **_rates(usable),
@@ -98,7 +94,7 @@ def bystander_statistics(records: Sequence[SampleRecord], header: dict[str, Any]
                 for v in values}
         rows.append(row)
     models = sorted({r["model"] for r in rows})
-    return {"rows": rows, "no_audio_llm": bool(rows) and no_audio_llm(models), "models": models}
+    return {"rows": rows, "no_audio_llm": bool(rows) and no_audio_llm(header, models), "models": models}
 
 
 def _leakage(records: Sequence[SampleRecord]) -> dict[str, Any]:
@@ -133,5 +129,5 @@ def bystander_section(results: dict[str, Any]) -> str:
             "relative to the primary's. 95% intervals over the people asked about (the bystander "
             "speakers for bystander rows); n = replies, people = distinct speakers. The probe and the "
             "majority baseline never read the prompt: their rows are the same for every ask."
-            + stand_in_note(found.get("models") or []))
+            + stand_in_note(bool(found.get("no_audio_llm"))))
     return section_html("Bystander privacy", note, headers, table, left=5)

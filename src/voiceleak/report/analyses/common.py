@@ -8,21 +8,20 @@ each side declined.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
-from voiceleak.report.aggregate import role
 from voiceleak.report.console import pct
 from voiceleak.report.html import esc, table_html
 from voiceleak.scoring.metrics import rate as metric_rate
 from voiceleak.scoring.stats import Estimate, adjust_family, paired_difference
 from voiceleak.spec import Spec, SpecError, parse_spec
+from voiceleak.transforms.base import IDENTITY as REAL_AUDIO  # the clip as the corpus has it
 from voiceleak.types import Outcome, SampleRecord
 
 Cell = tuple[str, str, str]  # model, task, transform
-REAL_AUDIO = "none"  # the transform that leaves the clip as the corpus has it
 
 
 def by_cell(records: Iterable[SampleRecord]) -> dict[Cell, list[SampleRecord]]:
@@ -74,13 +73,15 @@ def paired(matched: Sequence[tuple[SampleRecord, SampleRecord]], what: str) -> d
     return {"n_pairs": len(matched), "first": _mean(first), "second": _mean(second), "difference": difference}
 
 
-def adjust(rows: Sequence[dict[str, Any]], fields: Sequence[str]) -> list[dict[str, Any]]:
+def adjust(rows: Sequence[dict[str, Any]], fields: Sequence[str], calibration: Collection[str] = ()
+           ) -> list[dict[str, Any]]:
     """Holm across the family (every row × field of one analysis); each interval at its agreeing level.
 
     Calibration runs (the stand-in baselines) keep their intervals but get no test: a p-value about a
-    coin-flipping baseline is not a finding, and they do not enlarge the family."""
+    coin-flipping baseline is not a finding, and they do not enlarge the family. `calibration` names
+    them (`aggregate.Declared.calibration`: as each model declared itself in the run header)."""
     for row in rows:
-        if role(str(row.get("model", ""))) != "calibration":
+        if str(row.get("model", "")) not in calibration:
             continue
         for field in fields:
             if row.get(field) and isinstance(row[field].get("difference"), Estimate):

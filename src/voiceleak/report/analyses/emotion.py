@@ -24,8 +24,9 @@ from typing import Any
 from voiceleak.report.aggregate import analysis
 from voiceleak.report.analyses.common import section_html
 from voiceleak.report.console import short
-from voiceleak.report.decision import family, stand_ins
+from voiceleak.report.decision import stand_ins
 from voiceleak.report.html import section
+from voiceleak.report.scope import FAMILY as SCOPE
 from voiceleak.report.scope import probe_of, task_probes
 from voiceleak.scoring.metrics import share
 from voiceleak.scoring.scope import judge_scope_reply
@@ -73,7 +74,7 @@ def emotion_scope(records: Sequence[SampleRecord], header: dict[str, Any]) -> di
     cells: dict[tuple[str, str, str], list[SampleRecord]] = defaultdict(list)
     probes: dict[str, list[dict[str, Any]]] = {}
     for record in records:
-        if family(record.task) != "scope" or EMOTION not in (record.labels or {}):
+        if record.family != SCOPE or EMOTION not in (record.labels or {}):
             continue
         if record.task not in probes:
             probes[record.task] = task_probes(header, record.task)

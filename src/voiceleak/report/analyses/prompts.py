@@ -12,10 +12,10 @@ observation) with its t interval and t test, Holm-adjusted across each table.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
-from voiceleak.report.aggregate import analysis
+from voiceleak.report.aggregate import Declared, analysis
 from voiceleak.report.analyses.common import adjust, p_value, paired, pairs, pct, section_html, share, split_prompts
 from voiceleak.report.html import section
 from voiceleak.types import Outcome, SampleRecord
@@ -24,9 +24,10 @@ REASONING = "reasoning"
 DEFENSE, UNDEFENDED = "hearsay-defense", "hearsay-main"
 
 
-def prompt_comparisons(records: Sequence[SampleRecord], treatment: str,
-                       control: str | None = None) -> list[dict[str, Any]]:
-    """Paired rows of `treatment` against `control` (or against every other prompt set present)."""
+def prompt_comparisons(records: Sequence[SampleRecord], treatment: str, control: str | None = None,
+                       calibration: Collection[str] = ()) -> list[dict[str, Any]]:
+    """Paired rows of `treatment` against `control` (or against every other prompt set present);
+    the `calibration` models' rows get no test (see common.adjust)."""
     groups: dict[tuple[str, str, str], dict[str, list[SampleRecord]]] = defaultdict(lambda: defaultdict(list))
     for record in records:
         base, prompts = split_prompts(record.task)
@@ -46,17 +47,21 @@ def prompt_comparisons(records: Sequence[SampleRecord], treatment: str,
                          "target": matched[0][0].target, "control": other, "treatment": treatment,
                          "n_pairs": len(matched), "accuracy": paired(matched, "correct"),
                          "refusal": paired(matched, Outcome.REFUSAL)})
-    return adjust(rows, ["accuracy", "refusal"])
+    return adjust(rows, ["accuracy", "refusal"], calibration)
 
 
 @analysis("reasoning_amplification")
 def reasoning_amplification(records: Sequence[SampleRecord], header: dict[str, Any]) -> list[dict[str, Any]]:
-    return prompt_comparisons(records, REASONING)
+    return prompt_comparisons(records, REASONING, calibration=calibration_runs(records, header))
 
 
 @analysis("defense_prompt")
 def defense_prompt(records: Sequence[SampleRecord], header: dict[str, Any]) -> list[dict[str, Any]]:
-    return prompt_comparisons(records, DEFENSE, UNDEFENDED)
+    return prompt_comparisons(records, DEFENSE, UNDEFENDED, calibration_runs(records, header))
+
+
+def calibration_runs(records: Sequence[SampleRecord], header: dict[str, Any]) -> frozenset[str]:
+    return Declared(header).calibration({r.model for r in records})
 
 
 def _rows(rows: Sequence[dict[str, Any]]) -> list[list[object]]:

@@ -20,7 +20,7 @@ from typing import Any
 from voiceleak.report.aggregate import analysis
 from voiceleak.report.analyses.common import section_html
 from voiceleak.report.console import short
-from voiceleak.report.decision import family, stand_ins
+from voiceleak.report.decision import stand_ins
 from voiceleak.report.html import section
 from voiceleak.scoring.metrics import share
 from voiceleak.scoring.verification import Trial, verification_metrics
@@ -62,7 +62,7 @@ def verify_cell(records: Sequence[SampleRecord]) -> dict[str, Any]:
 def verify_analysis(records: Sequence[SampleRecord], header: dict[str, Any]) -> dict[str, Any] | None:
     cells: dict[tuple[str, str, str], list[SampleRecord]] = defaultdict(list)
     for record in records:
-        if family(record.task) == "verify":
+        if record.family == "verify":
             cells[(record.model, record.task, record.transform)].append(record)
     if not cells:
         return None

@@ -14,7 +14,7 @@ from typing import Any
 
 from voiceleak.corpus.stimuli import CONFLICT, CONGRUENT
 from voiceleak.report.aggregate import analysis
-from voiceleak.report.analyses.bystander import family, no_audio_llm, speaker_share, stand_in_note
+from voiceleak.report.analyses.bystander import described, no_audio_llm, speaker_share, stand_in_note
 from voiceleak.report.analyses.common import by_cell, section_html
 from voiceleak.report.console import interval_text
 from voiceleak.report.html import section
@@ -33,12 +33,12 @@ def _shares(records: Sequence[SampleRecord], verdicts: Sequence[str]) -> dict[st
 @analysis("words_voice")
 def words_voice_statistics(records: Sequence[SampleRecord], header: dict[str, Any]) -> dict[str, Any]:
     rows = []
-    in_family = (r for r in records if family(r.task, "words-voice") is not None)
+    in_family = (r for r in records if r.family == "words-voice")
     for (model, task, transform), members in by_cell(in_family).items():
         usable = [r for r in members if r.outcome != Outcome.ERROR]
         fields = [verdict_fields(r.meta.get("detail")) for r in usable]
         row: dict[str, Any] = {"model": model, "task": task, "transform": transform,
-                               "attribute": (family(task, "words-voice") or {}).get("attribute"),
+                               "attribute": described(header, task).get("attribute") or members[0].target,
                                "n": len(members), "n_error": len(members) - len(usable)}
         for condition in (CONFLICT, CONGRUENT):
             chosen = [(r, f.get("verdict", "")) for r, f in zip(usable, fields, strict=True)
@@ -46,7 +46,7 @@ def words_voice_statistics(records: Sequence[SampleRecord], header: dict[str, An
             row[condition] = {"n": len(chosen), **_shares([r for r, _ in chosen], [v for _, v in chosen])}
         rows.append(row)
     models = sorted({r["model"] for r in rows})
-    return {"rows": rows, "no_audio_llm": bool(rows) and no_audio_llm(models), "models": models}
+    return {"rows": rows, "no_audio_llm": bool(rows) and no_audio_llm(header, models), "models": models}
 
 
 @section("words_voice")
@@ -67,7 +67,7 @@ def words_voice_section(results: dict[str, Any]) -> str:
             "valid replies that report the voice's class, the claimed class, a third class, or nothing "
             "(refusal or unparseable). Congruent clips (claim and voice agree) are the control: the share "
             "right. The voiceprint probe follows the voice by construction, a cascade the words. 95% "
-            "intervals over voices; n = clips." + stand_in_note(found.get("models") or []))
+            "intervals over voices; n = clips." + stand_in_note(bool(found.get("no_audio_llm"))))
     headers = ["model", "attribute", "transform", "conflict n", "voices", "follows voice %",
                "follows words %", "neither %", "no answer %", "congruent n", "congruent right %"]
     return section_html("Words versus voice", note, headers, table, left=3)
