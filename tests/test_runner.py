@@ -20,20 +20,33 @@ from voiceleak.runner.run import Runner, RunOptions
 from voiceleak.spec import Spec
 from voiceleak.types import Request, Response
 
-SLOW_MODEL = textwrap.dedent('''
+# A stand-in that answers one request at a time. With VOICELEAK_TEST_HOLD_AFTER=k in its environment it
+# answers k requests, then creates the file VOICELEAK_TEST_HELD names and holds the next request until its
+# process is stopped: a test that signals the run knows it is mid-way, however loaded the machine is (no
+# wall-clock race between the run and the signal).
+HOLD_AFTER_ENV, HELD_ENV = "VOICELEAK_TEST_HOLD_AFTER", "VOICELEAK_TEST_HELD"
+GATED_MODEL = textwrap.dedent('''
     import asyncio
+    import os
+
     from voiceleak.models.base import LocalModel, models
 
-    @models.register("slow")
-    class Slow(LocalModel):
+    @models.register("gated")
+    class Gated(LocalModel):
         max_batch = 1
+        answered = 0
         def __init__(self, spec):
             self.name = str(spec)
         def identity(self):
             return {"name": self.name}
         async def generate(self, requests):
             from voiceleak.types import Response
-            await asyncio.sleep(0.05)
+            hold_after = int(os.environ.get("VOICELEAK_TEST_HOLD_AFTER") or 0)
+            if hold_after and Gated.answered >= hold_after:
+                with open(os.environ["VOICELEAK_TEST_HELD"], "w"):
+                    pass
+                await asyncio.Event().wait()  # never set: held until the test stops the process
+            Gated.answered += len(requests)
             return [Response(r.id, r.choices[len(r.audio.samples) % len(r.choices)]) for r in requests]
 ''')
 
@@ -132,34 +145,65 @@ def test_a_model_that_must_not_be_cached_is_asked_again(corpus: Path, tmp_path: 
     assert not any(r.cached for r in RunLog(tmp_path / "b").records())
 
 
-def _start_slow_run(corpus: Path, out: Path, tmp_path: Path) -> subprocess.Popen[bytes]:
-    (tmp_path / "slowmodel.py").write_text(SLOW_MODEL)
-    env = {**os.environ, "PYTHONPATH": str(tmp_path), "VOICELEAK_PLUGINS": "slowmodel"}
-    command = [sys.executable, "-m", "voiceleak", "run", "-c", str(corpus), "-m", "slow",
-               "-t", "attribute", "-t", "speaker-id", "-o", str(out), "--no-cache"]
-    return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+def gated_env(tmp_path: Path, hold_after: int | None) -> dict[str, str]:
+    """The environment of a `voiceleak` subprocess that can load the gated model (and holds after k answers)."""
+    (tmp_path / "gatedmodel.py").write_text(GATED_MODEL)
+    path = os.pathsep.join(p for p in (str(tmp_path), os.environ.get("PYTHONPATH")) if p)
+    env = {**os.environ, "PYTHONPATH": path, "VOICELEAK_PLUGINS": "gatedmodel"}
+    env.pop(HOLD_AFTER_ENV, None)
+    if hold_after:
+        env[HOLD_AFTER_ENV], env[HELD_ENV] = str(hold_after), str(tmp_path / "held")
+    return env
 
 
-def _wait_for_lines(path: Path, count: int, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 120
+def wait_for_lines(path: Path, count: int, process: subprocess.Popen[bytes], stderr: Path) -> None:
+    """A bounded poll, not a race: the gated model holds the run at `count` samples until it is stopped."""
+    deadline = time.monotonic() + 240
     while time.monotonic() < deadline and process.poll() is None:
         if path.is_file() and path.read_text().count("\n") >= count:
             return
         time.sleep(0.02)
-    raise AssertionError(f"run did not reach {count} samples (exit {process.poll()})")
+    said = stderr.read_text(errors="replace")[-2000:] if stderr.is_file() else ""
+    raise AssertionError(f"run did not reach {count} samples (exit {process.poll()}): {said}")
+
+
+def wait_for_hold(tmp_path: Path, process: subprocess.Popen[bytes], stderr: Path) -> None:
+    """A bounded poll until the gated model (gated_env(tmp_path, k)) has answered k requests and holds."""
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline and process.poll() is None:
+        if (tmp_path / "held").is_file():
+            return
+        time.sleep(0.02)
+    said = stderr.read_text(errors="replace")[-2000:] if stderr.is_file() else ""
+    raise AssertionError(f"the gated model never held (exit {process.poll()}): {said}")
+
+
+HELD_AT = 20  # samples answered before the gated model holds the first run
 
 
 @pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGINT])
 def test_killed_run_resumes_with_nothing_lost_or_duplicated(corpus: Path, tmp_path: Path, how: int) -> None:
     out = tmp_path / "run"
-    process = _start_slow_run(corpus, out, tmp_path)
-    _wait_for_lines(out / "samples.jsonl", 10, process)
-    process.send_signal(how)
-    process.wait(timeout=60)
-    partial = (out / "samples.jsonl").read_text().count("\n")
-    assert 10 <= partial < 72, "the kill must land mid-way"
-    resumed = _start_slow_run(corpus, out, tmp_path)
-    assert resumed.wait(timeout=180) == 0, resumed.stderr.read().decode() if resumed.stderr else ""
+    command = [sys.executable, "-m", "voiceleak", "run", "-c", str(corpus), "-m", "gated",
+               "-t", "attribute", "-t", "speaker-id", "-o", str(out), "--no-cache"]
+    stderr = tmp_path / "stderr.txt"  # a file, not a pipe: a held process must never block on a full pipe
+    with stderr.open("wb") as sink:
+        process = subprocess.Popen(command, env=gated_env(tmp_path, HELD_AT), stdout=subprocess.DEVNULL, stderr=sink)
+    try:
+        wait_for_lines(out / "samples.jsonl", HELD_AT, process, stderr)
+        process.send_signal(how)
+        process.wait(timeout=120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    said = stderr.read_text(errors="replace")
+    if how == signal.SIGINT:  # Ctrl-C: the command says how to resume and exits 130
+        assert process.returncode == 130 and "Interrupted" in said, said[-2000:]
+    else:
+        assert process.returncode == -signal.SIGKILL
+    assert (out / "samples.jsonl").read_text().count("\n") == HELD_AT  # stopped mid-way, every answer kept
+    resumed = subprocess.run(command, env=gated_env(tmp_path, None), capture_output=True, timeout=300, check=False)
+    assert resumed.returncode == 0, resumed.stderr.decode()[-2000:]
     lines = [json.loads(line) for line in (out / "samples.jsonl").read_text().splitlines()]
     keys = [line["key"] for line in lines]
     assert len(keys) == len(set(keys)) == 3 * 24  # sex, language, speaker-id x 24 clips
