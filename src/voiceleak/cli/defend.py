@@ -27,7 +27,7 @@ from voiceleak.cli.options import (
 from voiceleak.cli.study import run_study
 from voiceleak.corpus.demo import demo_manifest
 from voiceleak.report.console import print_summary
-from voiceleak.report.defenses import print_defenses
+from voiceleak.report.defenses import ATTACKER, print_defenses
 from voiceleak.runner.run import RunOptions
 from voiceleak.studies.defend import DefendConfig, study
 
@@ -82,6 +82,7 @@ def defend(
     start = time.perf_counter()
     options = RunOptions(out=out, use_cache=not no_cache, resamples=resamples)
     results = run_study(lambda: study(chosen, out, err), options, max_requests).results
-    print_summary(results, console)
+    # The attackers' trial records are summed up by the defense table (EER, minDCF), not cell by cell.
+    print_summary({**results, "cells": [c for c in results["cells"] if c["model"] != ATTACKER]}, console)
     print_defenses(results, console)
     err.print(f"done in {time.perf_counter() - start:.0f} s", markup=False)

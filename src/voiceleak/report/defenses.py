@@ -75,7 +75,7 @@ def verification_of(records: Sequence[SampleRecord]) -> dict[str, Any]:
             if members:
                 trials = [Trial(str(r.meta["enrol"]), str(r.meta["test"]), bool(r.meta["target"]),
                                 r.speaker_id or "") for r in members]
-                block[attacker] = verification_metrics([float(r.value or 0.0) for r in members], trials)
+                block[attacker] = verification_metrics([float(r.meta["score"]) for r in members], trials)
     if "semi_informed" in split:
         out["semi_informed"] = split["semi_informed"]
         out["evaluation_split"] = split

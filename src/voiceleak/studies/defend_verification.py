@@ -7,9 +7,10 @@ all three are also scored side by side on the remaining speakers' trials (VoiceP
 Why not ordinary cells: a request goes to one model under one transform, but an ignorant trial pairs
 clean enrolment audio with defended test audio, and the semi-informed attacker trains across clips of
 other speakers first. So the study measures them itself, after the run (its `settle` step), and logs
-one record per trial and attacker (value = the attacker's score; `meta` names the two clips and whether
-they share a speaker). The report rebuilds EER and minDCF from those records alone, like every other
-figure; a resumed study measures only the conditions the log does not hold yet.
+one record per trial and attacker (`meta`: the attacker's score, the two clips and whether they share a
+speaker; no `value`, since one score is no figure of a cell). The report rebuilds EER and minDCF from
+those records alone, like every other figure; a resumed study measures only the conditions the log
+does not hold yet.
 """
 
 from __future__ import annotations
@@ -154,8 +155,9 @@ def trial_records(condition: str, attacker: str, trials_set: str, trials: Sequen
             key=sample_key(ATTACKER, task, condition, f"trial-{index}", 0), model=ATTACKER, task=task,
             transform=condition, clip_id=trial.test, repeat=0, speaker_id=trial.speaker, labels={}, target=None,
             prompt="", system=None, audio_note="two clips", response=None, error=None,
-            outcome=Outcome.ANSWER.value, predicted=None, truth=None, correct=None, value=round(score, 5),
-            latency_s=0.0, cached=False, meta={"enrol": trial.enrol, "test": trial.test, "target": trial.target})
+            outcome=Outcome.ANSWER.value, predicted=None, truth=None, correct=None, value=None, latency_s=0.0,
+            cached=False, meta={"score": round(score, 5), "enrol": trial.enrol, "test": trial.test,
+                                "target": trial.target})
 
 
 def measured_conditions(log: RunLog) -> set[str]:
