@@ -40,7 +40,7 @@ def write_report(run_dir: Path | str, resamples: int = 1000) -> dict[str, Any]:
     text = results_text(results)
     written: dict[str, Any] = json.loads(text)  # what the file holds, for the caller and the pages
     path = run_dir / RESULTS
-    parse_results(written, path)
+    parse_results(written, path, written=False)
     atomic_write_text(path, text)
     write_html(run_dir, written)
     return written

@@ -88,10 +88,12 @@ def _file(path: Path | str, name: str) -> Path:
     return path / name if path.is_dir() else path
 
 
-def parse_results(data: dict[str, Any], path: Path | str = RESULTS_FILE) -> Results:
-    """Typed results from a results.json's content, migrated to the current version."""
+def parse_results(data: dict[str, Any], path: Path | str = RESULTS_FILE, *, written: bool = True) -> Results:
+    """Typed results from a results.json's content, migrated to the current version. `written=False`:
+    results about to be written (a failure there is a bug in an analysis, not an old file)."""
     path = Path(path)
-    rebuild = f"Rebuild it from the run's log: voiceleak report {path.parent}"
+    rebuild = (f"Rebuild it from the run's log: voiceleak report {path.parent}" if written else
+               "Nothing was written; an analysis or the aggregation produced this shape, which is a bug to report.")
     version = file_version(data, path)
     upgraded = migrate(data, path, RESULTS_SCHEMA_VERSION, RESULTS_MIGRATIONS, rebuild)
     return _validate(Results, upgraded, path, version, RESULTS_SCHEMA_VERSION, rebuild)
