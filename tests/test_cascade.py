@@ -18,10 +18,10 @@ from voiceleak.models import build_model, models
 from voiceleak.models.asr import transcribers
 from voiceleak.models.base import LocalModel
 from voiceleak.models.cascade import Cascade
-from voiceleak.models.text.transcript import extract, question
+from voiceleak.models.text.transcript import LANGUAGE_ID_INSTRUCTION, TRANSCRIBE_INSTRUCTION, extract, question
 from voiceleak.spec import Spec, SpecError
 from voiceleak.tasks import build_task
-from voiceleak.types import Audio, Clip, Request, Response
+from voiceleak.types import Audio, Clip, Intent, Request, Response
 
 
 @models.register("test-recorder", "test only: records what the text stage receives, answers the first choice")
@@ -106,6 +106,31 @@ def test_recogniser_answers_transcription_and_language_id() -> None:
     assert Recorder.seen == []  # neither reached the text stage
     by_text = build_model("cascade:test-asr+test-recorder lid=text")
     assert asyncio.run(by_text.generate([lid]))[0].meta["answered_by"] == "text"  # type: ignore[union-attr]
+
+
+def test_the_declared_intent_decides_never_the_prompt_words() -> None:
+    """A TRANSCRIBE request is transcribed whatever its prompt says; an ANSWER request goes to the text
+    stage even when its prompt starts with the words transcription prompts use."""
+    Recorder.seen.clear()
+    cascade = build_model("cascade:test-asr+test-recorder")
+    plain = Request("t", "Write down what you hear.", tone(640), intent=Intent.TRANSCRIBE)
+    lookalike = Request("a", f"{TRANSCRIBE_INSTRUCTION} Then say: is the speaker Male or Female?", tone(640),
+                        choices=("Male", "Female"))
+    language = Request("l", f"{LANGUAGE_ID_INSTRUCTION} Which one?", tone(640), choices=("en", "es"))
+    out = asyncio.run(cascade.generate([plain, lookalike, language]))  # type: ignore[union-attr]
+    assert out[0].text == "640 samples heard" and out[0].meta["answered_by"] == "asr"
+    assert out[1].text == "Male" and out[1].meta["answered_by"] == "text"
+    assert out[2].meta["answered_by"] == "text"  # an ANSWER request: the recogniser's language ID is not asked
+    assert [question(r.prompt) for r in Recorder.seen] == [lookalike.prompt, language.prompt]
+
+
+def test_utility_tasks_declare_their_intent() -> None:
+    clip = Clip("b", Path("b.wav"), labels={"language": "es"})
+    lid_task = build_task("language-id")
+    lid_task.prepare([clip])
+    assert build_task("transcription").render(clip, tone(80), "t").intent is Intent.TRANSCRIBE
+    assert lid_task.render(clip, tone(80), "l").intent is Intent.LANGUAGE_ID
+    assert build_task("attribute:language").render(clip, tone(80), "a").intent is Intent.ANSWER
 
 
 def test_no_audio_means_an_empty_transcript_not_an_error() -> None:
