@@ -6,9 +6,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.markup import escape
 
-from voiceleak.attributes import UnknownAttributeError
 from voiceleak.cli.app import app, console, err, fail
 from voiceleak.cli.options import (
     DEFAULT_CASCADE_MODEL,
@@ -30,92 +28,23 @@ from voiceleak.cli.options import (
     Temperature,
     Transforms,
 )
-from voiceleak.corpus.manifest import ManifestError
-from voiceleak.models.http_common import redact_secrets, secret_forms
+from voiceleak.cli.study import run_study
 from voiceleak.presets import load_preset
 from voiceleak.registry import UnknownNameError
 from voiceleak.report.console import print_summary
-from voiceleak.runner.context import DEFAULT_DEADLINE_S, BackendDownError
+from voiceleak.runner.context import DEFAULT_DEADLINE_S
 from voiceleak.runner.executor import build_executor
-from voiceleak.runner.log import MAX_ATTEMPTS, RunDirError
 from voiceleak.runner.plan import RunConfig
-from voiceleak.runner.run import Runner, RunOptions
-from voiceleak.spec import HIDDEN, SECRET_PREFIX, SpecError, hide_secrets, parse_spec
+from voiceleak.runner.run import RunOptions
+from voiceleak.spec import SpecError
+from voiceleak.studies.base import plain_run
+from voiceleak.studies.execute import clean
 from voiceleak.types import Decoding
 
-USER_ERRORS = (ManifestError, UnknownNameError, UnknownAttributeError, SpecError, RunDirError, ValueError, KeyError,
-               BackendDownError, OSError)  # OSError: a full disk, a read-only run directory or cache (named)
 
-
-def hidden_values(config: RunConfig) -> list[str]:
-    """The values of every `header.*` argument of the run's models: secrets no message may show."""
-    values: list[str] = []
-    for text in config.models:
-        try:
-            spec = parse_spec(text)
-        except SpecError:
-            continue
-        values += [v for k, v in spec.params.items() if k.startswith(SECRET_PREFIX)]
-    return secret_forms(values)
-
-
-def clean(message: str, config: RunConfig) -> str:
-    message = hide_secrets(redact_secrets(message))
-    for value in hidden_values(config):
-        message = message.replace(value, HIDDEN)
-    return message
-
-
-def request_plan(runner: Runner) -> dict[str, int]:
-    """Planned requests per model served over HTTP (a remote host or a local server); in-process models
-    (the probe, the baselines, transformers) send none."""
-    plan: dict[str, int] = {}
-    for group in runner.groups:
-        model = runner.models.get(group.model)
-        if getattr(model, "remote_host", None) or getattr(model, "base_url", None):
-            plan[group.model] = plan.get(group.model, 0) + group.size
-    return plan
-
-
-def state_requests(runner: Runner, max_requests: int | None) -> None:
-    """Say how many requests the run plans before any is sent; refuse above the cap."""
-    plan = request_plan(runner)
-    if not plan:
-        return
-    total = sum(plan.values())
-    err.print(f"Plan: {total:,} requests ({'; '.join(f'{n:,} to {m}' for m, n in plan.items())}); finished "
-              "samples of a resumed run are not sent again.", markup=False)
-    if max_requests is not None and total > max_requests:
-        raise fail(f"the run plans {total:,} requests, over --max-requests {max_requests:,}: lower it with "
-                   "--max-per-class, fewer tasks or models, or raise the cap")
-
-
-def execute_run(config: RunConfig, options: RunOptions, max_requests: int | None = None) -> dict[str, object]:
-    """Run, report and print the summary; user mistakes become clear messages, not tracebacks."""
-    try:
-        runner = Runner(config, options, console=err)
-        state_requests(runner, max_requests)
-        added = runner.execute()
-    except USER_ERRORS as exc:
-        raise fail(clean(str(exc), config)) from exc
-    except KeyboardInterrupt as exc:
-        err.print(f"[yellow]Interrupted. Every finished sample is in {escape(str(options.out))}; "
-                  "run the same command again to resume.[/]")
-        raise typer.Exit(130) from exc
-    try:
-        results = runner.finish()
-    except (OSError, RunDirError) as exc:
-        raise fail(f"the samples are safe in {options.out}, but the report could not be written: "
-                   f"{clean(str(exc), config)}; free space, then run: voiceleak report {options.out}") from exc
-    err.print(f"{added} new samples; results in {options.out}/results.json and {options.out}/report.html",
-              markup=False)
-    retry, final = runner.log.remaining_errors()
-    if retry:
-        err.print(f"[yellow]{retry} sample(s) ended in an error; run the same command again to retry them "
-                  f"(each is asked at most {MAX_ATTEMPTS} times in all).[/]")
-    if final:
-        err.print(f"{final} sample(s) are errors a re-run will not change (not estimable, or failed "
-                  f"{MAX_ATTEMPTS} times); they are counted as errors, never as answers.")
+def execute_run(config: RunConfig, options: RunOptions, max_requests: int | None = None) -> dict[str, Any]:
+    """A plain run through the one study path (errors as messages, Ctrl-C resumable), then the summary."""
+    results = run_study(plain_run(config), options, max_requests).results
     print_summary(results, console, options.out)
     return results
 

@@ -11,13 +11,14 @@ import typer
 
 from voiceleak.cli.app import app, err, fail
 from voiceleak.cli.options import Attributes, Cascade, CorpusOut, Fresh, RunDir, Seed
-from voiceleak.cli.run import USER_ERRORS, execute_run
+from voiceleak.cli.run import execute_run
 from voiceleak.corpus.demo import demo_manifest
 from voiceleak.corpus.manifest import load_manifest
 from voiceleak.corpus.mixtures import LEVELS, PLACEMENTS, SUBJECTS, MixSettings, build_mixtures
 from voiceleak.corpus.stimuli import VOICES, build_stimuli
 from voiceleak.runner.plan import RunConfig
 from voiceleak.runner.run import RunOptions
+from voiceleak.studies.execute import USER_ERRORS
 
 Opt = typer.Option
 
