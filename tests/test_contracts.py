@@ -127,6 +127,35 @@ def bad_audios() -> dict[str, Audio]:
             "8 kHz": Audio(voice_like(150.0, 0.3, seed=4, rate=8_000), 8_000)}
 
 
+# -- a tiny recogniser ----------------------------------------------------------------------------
+def build_tiny_ctc(folder: Path) -> Path:
+    """A random-weight wav2vec2 CTC checkpoint with a letter vocabulary, saved like a real one, for
+    `transformers-asr:PATH` (loads and transcribes in well under a second; nothing is downloaded)."""
+    import torch
+    from transformers import (
+        Wav2Vec2Config,
+        Wav2Vec2CTCTokenizer,
+        Wav2Vec2FeatureExtractor,
+        Wav2Vec2ForCTC,
+        Wav2Vec2Processor,
+    )
+
+    folder.mkdir(parents=True, exist_ok=True)
+    vocab = {"<pad>": 0, "<unk>": 1, "|": 2, **{c: i + 3 for i, c in enumerate("abcdefghijklmnopqrstuvwxyz'")}}
+    (folder / "vocab.json").write_text(json.dumps(vocab), encoding="utf-8")
+    tokenizer = Wav2Vec2CTCTokenizer(str(folder / "vocab.json"), unk_token="<unk>", pad_token="<pad>",
+                                     word_delimiter_token="|")
+    extractor = Wav2Vec2FeatureExtractor(feature_size=1, sampling_rate=RATE, padding_value=0.0, do_normalize=True,
+                                         return_attention_mask=False)
+    config = Wav2Vec2Config(vocab_size=len(vocab), hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+                            intermediate_size=16, conv_dim=(8, 8, 8), conv_stride=(5, 4, 4), conv_kernel=(10, 8, 8),
+                            num_conv_pos_embeddings=16, num_conv_pos_embedding_groups=2, pad_token_id=0)
+    torch.manual_seed(0)
+    Wav2Vec2ForCTC(config).save_pretrained(folder)
+    Wav2Vec2Processor(feature_extractor=extractor, tokenizer=tokenizer).save_pretrained(folder)
+    return folder
+
+
 # -- stand-in models (not registered: they are tools of these tests, not plugins) --------------------
 class Parrot(LocalModel):
     """Answers every request: the first choice of a closed question, else the sentence it was told."""

@@ -50,6 +50,7 @@ from voiceleak.models.http_common import (
     load_api_key,
     remote_host,
     safe_url,
+    unusable_audio,
 )
 from voiceleak.spec import Spec, SpecError
 from voiceleak.types import Request, Response
@@ -144,6 +145,8 @@ class GeminiModel:
         return encoded + texts + REQUEST_OVERHEAD <= self.inline_limit
 
     async def _ask(self, request: Request) -> Response:
+        if (problem := unusable_audio(request)) is not None:
+            return Response(request.id, None, error=problem)
         meta: dict[str, Any] = {}
         async with self._slots:
             await self._limiter.wait()

@@ -51,6 +51,7 @@ from voiceleak.models.hf_families import (
     choose_family,
     generation_kwargs,
 )
+from voiceleak.models.http_common import unusable_audio
 from voiceleak.spec import Spec, SpecError
 from voiceleak.types import SEVERAL_CLIPS, Audio, Decoding, Request, Response
 
@@ -137,6 +138,8 @@ class TransformersModel:
             if request.extra_audio:  # the families here place one clip's audio tokens per conversation
                 out[i] = Response(request.id, None, error=f"{SEVERAL_CLIPS}: transformers ({self.family.name}) "
                                   "places one clip per conversation")
+            elif (problem := unusable_audio(request)) is not None:
+                out[i] = Response(request.id, None, error=problem)
         pending = [i for i, done in enumerate(out) if done is None]
         for decoding, positions in group_by_decoding([requests[i] for i in pending]).items():
             indices = [pending[k] for k in positions]

@@ -16,6 +16,8 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+import numpy as np
+
 from voiceleak.audio import to_wav_bytes
 from voiceleak.types import Audio, Request
 
@@ -136,6 +138,15 @@ class RateLimiter:
             self._next = start + self.interval
         if start > now:
             await asyncio.sleep(start - now)
+
+
+def unusable_audio(request: Request) -> str | None:
+    """Why a request's audio cannot be sent, or None. NaN or infinite samples would reach a model as
+    arbitrary PCM values or silence and come back as an answer about nothing: an error instead."""
+    for audio in request.audios:
+        if not np.isfinite(audio.samples).all():
+            return "the audio holds non-finite samples (NaN or infinity); nothing was sent to the model"
+    return None
 
 
 def audio_part(audio: Audio, style: str = "input_audio") -> dict[str, Any]:

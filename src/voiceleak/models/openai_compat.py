@@ -56,6 +56,7 @@ from voiceleak.models.http_common import (
     needs_audio,
     remote_host,
     safe_url,
+    unusable_audio,
 )
 from voiceleak.spec import Spec, SpecError
 from voiceleak.types import Request, Response
@@ -199,6 +200,8 @@ class OpenAIChatModel:
         return body, meta
 
     async def _ask(self, request: Request) -> Response:
+        if (problem := unusable_audio(request)) is not None:
+            return Response(request.id, None, error=problem)
         async with self._slots:
             # Encoded once a slot is free: only requests in flight hold their base64, and the first
             # requests go out without waiting for every queued clip to be encoded.

@@ -32,7 +32,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from voiceleak.models.base import group_by_decoding, models
-from voiceleak.models.http_common import AUDIO_PART_STYLES, chat_messages
+from voiceleak.models.http_common import AUDIO_PART_STYLES, chat_messages, unusable_audio
 from voiceleak.spec import Spec, SpecError
 from voiceleak.types import Decoding, Request, Response
 
@@ -120,10 +120,13 @@ class VLLMModel:
         return None
 
     def _generate_all(self, requests: list[Request]) -> list[Response]:
-        by_decoding = group_by_decoding(requests)
         out: dict[int, Response] = {}
-        for decoding, indices in by_decoding.items():
-            out.update(self._chat(requests, indices, decoding))
+        for i, request in enumerate(requests):
+            if (problem := unusable_audio(request)) is not None:
+                out[i] = Response(request.id, None, error=problem)
+        pending = [i for i in range(len(requests)) if i not in out]
+        for decoding, positions in group_by_decoding([requests[i] for i in pending]).items():
+            out.update(self._chat(requests, [pending[k] for k in positions], decoding))
         return [out[i] for i in range(len(requests))]
 
     def _chat(self, requests: list[Request], indices: list[int], decoding: Decoding) -> dict[int, Response]:

@@ -12,6 +12,7 @@ import asyncio
 import os
 import threading
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +73,8 @@ class GemmaLogLik(LocalModel):
         if self.norm not in NORMS:
             raise SpecError(f"gemma-loglik: norm must be one of {', '.join(NORMS)}")
         self.path_arg = spec.get("path")
+        if self.path_arg and not Path(self.path_arg).is_file():  # said now, not as a hub lookup error later
+            raise SpecError(f"gemma-loglik: path={self.path_arg} is not a file (give the .gguf file itself)")
         self._lock = threading.Lock()
 
     def identity(self) -> Mapping[str, Any]:
@@ -83,10 +86,18 @@ class GemmaLogLik(LocalModel):
         return await asyncio.to_thread(self._answer_all, requests)
 
     def _answer_all(self, requests: Sequence[Request]) -> list[Response]:
+        unanswerable = Response("", None, error="gemma-loglik needs a closed set of choices")
+        if not any(r.choices for r in requests):  # nothing to score: no reason to load the weights
+            return [replace(unanswerable, request_id=r.id) for r in requests]
         with self._lock:
-            tokenizer, model = load_gemma(gguf_path(self.path_arg))
-            return [self._answer(tokenizer, model, r) if r.choices
-                    else Response(r.id, None, error="gemma-loglik needs a closed set of choices")
+            try:
+                tokenizer, model = load_gemma(gguf_path(self.path_arg))
+            except (OSError, RuntimeError, ValueError) as exc:
+                # weights missing or unreadable: an error per request (the run records and retries
+                # them), never an exception out of generate()
+                reason = f"gemma-loglik could not load its weights: {type(exc).__name__}: {exc}"
+                return [Response(r.id, None, error=reason) for r in requests]
+            return [self._answer(tokenizer, model, r) if r.choices else replace(unanswerable, request_id=r.id)
                     for r in requests]
 
     def _answer(self, tokenizer: Any, model: Any, request: Request) -> Response:
