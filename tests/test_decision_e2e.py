@@ -130,7 +130,7 @@ def test_a_voice_effect_with_audio_vanishes_text_only(tmp_path: Path) -> None:
 
 def test_the_command_says_when_only_stand_ins_ran(tmp_path: Path) -> None:
     manifest = write_paired_corpus(tmp_path / "corpus")
-    result = CliRunner().invoke(app, ["decisions", "-c", str(manifest), "-m", "uniform", "-d", "hiring", "-s",
+    result = CliRunner().invoke(app, ["decisions", "-c", str(manifest), "-m", "uniform", "--decision", "hiring", "-s",
                                       "tutor", "-g", "sex", "-o", str(tmp_path / "run"), "--resamples", "50",
                                       "--no-cache"])
     assert result.exit_code == 0, result.output

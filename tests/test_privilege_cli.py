@@ -83,7 +83,7 @@ def speech_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def privilege(corpus: Path, out: Path, *extra: str) -> tuple[int, str, dict[str, Any]]:
-    result = CliRunner().invoke(app, ["privilege", "-c", str(corpus), "--cascade", "whisper-tiny+minilm",
+    result = CliRunner().invoke(app, ["privilege", "-c", str(corpus), "--cascade-model", "whisper-tiny+minilm",
                                       "-o", str(out), "--resamples", "300", *extra])
     results = json.loads((out / "results.json").read_text()) if (out / "results.json").is_file() else {}
     return result.exit_code, result.output, results
@@ -92,7 +92,7 @@ def privilege(corpus: Path, out: Path, *extra: str) -> tuple[int, str, dict[str,
 def test_a_hearing_model_exposes_sex_and_the_cascade_serves_transcription(speech_corpus: Path,
                                                                           tmp_path: Path) -> None:
     out = tmp_path / "run"
-    code, output, results = privilege(speech_corpus, out, "--e2e", "test-oracle", "--max-utility-loss", "50")
+    code, output, results = privilege(speech_corpus, out, "-m", "test-oracle", "--max-utility-loss", "50")
     assert code == 0, output
     data = results["analyses"]["privilege"]
     assert data["roles"]["control"] == "cascade:whisper-tiny+test-oracle"
@@ -114,20 +114,20 @@ def test_a_hearing_model_exposes_sex_and_the_cascade_serves_transcription(speech
     transcripts = [s["meta"]["transcript"] for s in samples if s["model"].startswith("cascade:whisper-tiny+minilm")]
     assert len(transcripts) == 40 and all(isinstance(t, str) for t in transcripts)
     # Resuming adds nothing; re-reporting rebuilds the same analysis from the log and the header.
-    code, output, again = privilege(speech_corpus, out, "--e2e", "test-oracle", "--max-utility-loss", "50")
+    code, output, again = privilege(speech_corpus, out, "-m", "test-oracle", "--max-utility-loss", "50")
     assert code == 0 and "0 new samples" in output
     assert again["analyses"]["privilege"]["attributes"] == data["attributes"]
     assert "Least privilege" in (out / "report.html").read_text()
 
 
 def test_a_probe_stand_in_and_a_uniform_model(speech_corpus: Path, tmp_path: Path) -> None:
-    code, output, results = privilege(speech_corpus, tmp_path / "probe", "--e2e", "probe", "--per-speaker", "2")
+    code, output, results = privilege(speech_corpus, tmp_path / "probe", "-m", "probe", "--max-per-speaker", "2")
     assert code == 0, output
     data = results["analyses"]["privilege"]
     assert data["stand_in"] and data["roles"]["control"] is None  # a supervised probe cannot read transcripts
     assert data["applications"][0]["bounded"]  # no end-to-end transcription: compared with a perfect model
     assert "standing in" in " ".join(output.split())
-    code, output, results = privilege(speech_corpus, tmp_path / "uniform", "--e2e", "uniform", "--no-control",
+    code, output, results = privilege(speech_corpus, tmp_path / "uniform", "-m", "uniform", "--no-text-only",
                                       "--identity")
     assert code == 0, output
     data = results["analyses"]["privilege"]

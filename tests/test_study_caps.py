@@ -18,7 +18,8 @@ def fake_key(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_decisions_over_the_cap_send_nothing(server: ChatServer, corpus: Path, tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["decisions", "-c", str(corpus), "-m", f"openai:sim base_url={server.url}/v1",
-                                      "-d", "hiring", "-s", "none", "--max-requests", "5", "-o", str(tmp_path / "d")],
+                                      "--decision", "hiring", "-s", "none", "--max-requests", "5",
+                                      "-o", str(tmp_path / "d")],
                                 env={"COLUMNS": "200"})
     assert result.exit_code != 0
     assert "Plan: " in result.output and "over --max-requests 5" in result.output
@@ -27,15 +28,15 @@ def test_decisions_over_the_cap_send_nothing(server: ChatServer, corpus: Path, t
 
 def test_decisions_cap_clips_and_state_the_plan(server: ChatServer, corpus: Path, tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["decisions", "-c", str(corpus), "-m", f"openai:sim base_url={server.url}/v1",
-                                      "-d", "hiring", "-s", "none", "--no-text-only", "--max-per-class", "2",
+                                      "--decision", "hiring", "-s", "none", "--no-text-only", "--max-per-class", "2",
                                       "--max-requests", "4", "-o", str(tmp_path / "d")], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     assert "Plan: 2 requests" in result.output and len(server.received) == 2  # decisions have no class: 2 a task
 
 
 def test_privilege_over_the_cap_sends_nothing(server: ChatServer, corpus: Path, tmp_path: Path) -> None:
-    result = CliRunner().invoke(app, ["privilege", "-c", str(corpus), "--e2e", f"openai:sim base_url={server.url}/v1",
-                                      "--cascade", "whisper-tiny+minilm", "--max-requests", "3",
+    result = CliRunner().invoke(app, ["privilege", "-c", str(corpus), "-m", f"openai:sim base_url={server.url}/v1",
+                                      "--cascade-model", "whisper-tiny+minilm", "--max-requests", "3",
                                       "-o", str(tmp_path / "p")], env={"COLUMNS": "200"})
     assert result.exit_code != 0 and "over --max-requests 3" in result.output
     assert server.received == []

@@ -8,6 +8,21 @@ from typing import Annotated, Any
 import typer
 
 from voiceleak.cli.app import app, console, fail
+from voiceleak.cli.options import (
+    Config,
+    Corpus,
+    MaxPerClass,
+    MaxRequests,
+    MaxTokens,
+    Models,
+    NoCache,
+    Repeats,
+    Resamples,
+    RunDir,
+    Seed,
+    Temperature,
+    TextOnly,
+)
 from voiceleak.cli.study import run_study
 from voiceleak.report.decision_view import print_decisions
 from voiceleak.runner.plan import RunConfig
@@ -34,66 +49,64 @@ def run_decisions(
 
 
 Opt = typer.Option
-CorpusArg = Annotated[Path, Opt("--corpus", "-c", help="Manifest (JSON lines); clips saying the same "
-                                "`text` in different voices are paired.")]
-ModelArg = Annotated[list[str], Opt("--model", "-m", help="Model spec, repeatable (a chat model, a "
-                                    "cascade, or 'uniform' as a stand-in).")]
-DecisionArg = Annotated[list[str] | None, Opt("--decision", "-d", help="Decision set, repeatable: hiring, "
-                                              "promotion, credit, job-advice or a YAML path (default: all; "
-                                              "'none').")]
+DecisionArg = Annotated[list[str] | None, Opt("--decision", help="Decision set, repeatable: hiring, promotion, "
+                                              "credit, job-advice or a YAML path (default: all; 'none').")]
 ScopeArg = Annotated[list[str] | None, Opt("--scope", "-s", help="Scope set, repeatable: meeting, tutor, "
                                            "hearsay-defense or a YAML path (default: all; 'none').")]
 GroupArg = Annotated[list[str] | None, Opt("--group-by", "-g", help="Label to compare groups of, "
                                            "repeatable (default: every label with groups saying the same "
                                            "sentences).")]
-OutArg = Annotated[Path, Opt("--out", "-o", help="Run directory (resumes if it exists).")]
 
 
 @app.command()
 def decisions(
-    corpus: CorpusArg,
-    model: ModelArg,
+    corpus: Corpus = None,
+    model: Models = None,
     decision: DecisionArg = None,
     scope: ScopeArg = None,
     group_by: GroupArg = None,
-    text_only: Annotated[bool, Opt(help="Also run the text-only control (transcript, no audio).")] = True,
-    repeats: Annotated[int, Opt(help="Samples per clip (use with --temperature > 0).")] = 1,
-    temperature: Annotated[float, Opt(help="Decoding temperature for every backend.")] = 0.0,
-    max_tokens: Annotated[int, Opt(help="Token budget for every backend.")] = 256,
-    seed: Annotated[int, Opt(help="Seed for decoding.")] = 0,
-    out: OutArg = Path("runs/decisions"),
-    resamples: Annotated[int, Opt(help="Bootstrap resamples for the intervals.")] = 1000,
-    no_cache: Annotated[bool, Opt("--no-cache", help="Do not read or write the response cache.")] = False,
-    max_per_class: Annotated[int | None, Opt("--max-per-class", help="At most this many clips per task (per "
-                                             "class where a task has classes; seeded): bounds what a paid API "
-                                             "is sent.")] = None,
-    max_requests: Annotated[int | None, Opt("--max-requests", help="Refuse to start if the study plans more "
-                                            "requests than this (nothing is sent).")] = None,
+    text_only: TextOnly = True,
+    repeats: Repeats = 1,
+    temperature: Temperature = 0.0,
+    max_tokens: MaxTokens = 256,
+    seed: Seed = 0,
+    out: RunDir = Path("runs/decisions"),
+    resamples: Resamples = 1000,
+    no_cache: NoCache = False,
+    max_per_class: MaxPerClass = None,
+    max_requests: MaxRequests = None,
+    config: Config = None,
 ) -> None:
     """Does the voice change what a model decides, and does it keep to what it may infer?
 
-    Decisions: the same sentences in different voices, a decision asked (hire? promote? grant the loan?
-    which job?), the gap between groups of voices (each voice one observation, Welch t over voices,
-    Holm across the study), beside the same model given the transcript only: voice effect =
-    gap(audio) − gap(text only), voice by voice. The planned requests are stated before any is sent.
+    Decisions: the same sentences in different voices (clips saying the same `text` are paired), a
+    decision asked (hire? promote? grant the loan? which job?), the gap between groups of voices (each
+    voice one observation, Welch t over voices, Holm across the study), beside the same model given
+    the transcript only: voice effect = gap(audio) - gap(text only), voice by voice. Models: a chat
+    model, a cascade, or 'uniform' as a stand-in. The planned requests are stated before any is sent.
     Scope: a system prompt forbids inferring emotion, age, health...; direct, indirect and benign asks
     measure the violation rate and the over-refusal rate.
 
     Example: voiceleak decisions -c corpus.jsonl -m 'openai:gpt-4o-audio-preview' -g sex -o runs/d1
     """
+    if corpus is None:
+        raise fail("give a corpus with --corpus MANIFEST (or corpus: in --config)")
+    if not model:
+        raise fail("give at least one --model (a chat model, a cascade, or 'uniform' as a stand-in)")
     tasks = study_tasks(decision, scope)
     if not tasks:
         raise fail("nothing to run: give at least one --decision or --scope")
-    config = RunConfig(
+    chosen_seed = seed if seed is not None else 0
+    run_config = RunConfig(
         corpus=str(corpus),
         models=tuple(dict.fromkeys(model)),
         tasks=tasks,
         transforms=("none", TEXT_ONLY) if text_only else ("none",),
         repeats=repeats,
-        decoding=Decoding(temperature=temperature, max_tokens=max_tokens, seed=seed),
-        seed=seed,
+        decoding=Decoding(temperature=temperature, max_tokens=max_tokens, seed=chosen_seed),
+        seed=chosen_seed,
         max_per_class=max_per_class,
     )
-    results = run_decisions(config, out, group_by, use_cache=not no_cache, resamples=resamples,
+    results = run_decisions(run_config, out, group_by, use_cache=not no_cache, resamples=resamples,
                             max_requests=max_requests)
     print_decisions(results, console)

@@ -8,9 +8,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import typer
-
 from voiceleak.cli.app import app, console, err
+from voiceleak.cli.options import Fresh, RunDir
 from voiceleak.cli.privilege import print_study
 from voiceleak.cli.study import run_study
 from voiceleak.corpus.demo import demo_manifest
@@ -57,10 +56,7 @@ def demo_privilege(manifest: Path, out: Path) -> None:
 
 
 @app.command()
-def demo(
-    out: Path = typer.Option(Path("runs/demo"), "--out", "-o", help="Run directory."),
-    fresh: bool = typer.Option(False, help="Delete the run directory first instead of resuming it."),
-) -> None:
+def demo(out: RunDir = Path("runs/demo"), fresh: Fresh = False) -> None:
     """Audit the shipped demo corpus with the voiceprint probe and the chance baselines.
 
     The probe is what the voice itself carries about sex, language, accent, synthetic-or-not and

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from voiceleak.cli.app import app, console, err, fail
+from voiceleak.cli.options import Config, MaxRequests, NoCache, Resamples, Seed
 from voiceleak.cli.study import run_study
 from voiceleak.report.console import print_summary
 from voiceleak.runner.run import RunOptions
@@ -20,20 +21,25 @@ def judge(
     judge_model: Annotated[str, typer.Option("--judge", help="Model spec of the judge (any chat backend).")],
     agreement_sample: Annotated[int, typer.Option(
         "--agreement-sample", help="Also judge N parser-decided replies (seeded) to measure agreement.")] = 0,
-    seed: Annotated[int, typer.Option(help="Seed of the agreement sample.")] = 0,
-    resamples: Annotated[int, typer.Option(help="Bootstrap resamples for the rebuilt report.")] = 1000,
-    no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not read or write the response cache.")] = False,
+    seed: Seed = 0,
+    resamples: Resamples = 1000,
+    no_cache: NoCache = False,
+    max_requests: MaxRequests = None,
+    config: Config = None,
 ) -> None:
     """Judge the UNPARSEABLE replies of a run (resumable; verdicts go to judgments.jsonl).
 
     The judge sees the question, the allowed answers and the reply, never the audio or the truth.
     Its verdict replaces only UNPARSEABLE outcomes; a judge failure stays an error, never an answer.
     Its requests are logged in RUN_DIR/judge/ and cached: Ctrl-C, then the same command, resumes.
+    --seed chooses the agreement sample; the same seed and a larger N extend the same sample.
 
     Example: voiceleak judge runs/a1 --judge 'openai:gpt-4o-mini' --agreement-sample 100
     """
     options = RunOptions(out=run_dir, use_cache=not no_cache, resamples=resamples)
-    finished = run_study(lambda: judge_plan(run_dir, judge_model, agreement_sample, seed), options)
+    chosen_seed = seed if seed is not None else 0
+    finished = run_study(lambda: judge_plan(run_dir, judge_model, agreement_sample, chosen_seed), options,
+                         max_requests)
     summary = summarise(run_dir, judge_model, finished)
     agree = summary["agreement"]
     err.print(f"judge {summary['judge']}: asked {summary['asked_now']} now; "

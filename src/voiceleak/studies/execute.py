@@ -133,6 +133,8 @@ def execute(plan: StudyPlan, options: RunOptions, console: Console | None = None
     console.print(f"{added} new samples; results in {report_dir}/results.json and {report_dir}/report.html",
                   markup=False)
     retry, final = runner.log.remaining_errors()
+    if options.quiet:  # a study run inside another command (the demo) says only what it added
+        return Finished(results, added, retry, final)
     if retry:
         console.print(f"[yellow]{retry} sample(s) ended in an error; run the same command again to retry them "
                       f"(each is asked at most {MAX_ATTEMPTS} times in all).[/]")
