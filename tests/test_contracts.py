@@ -45,12 +45,13 @@ T = TypeVar("T")
 
 # -- the registries -------------------------------------------------------------------------------
 def registries() -> dict[str, Registry[Any]]:
-    """Every plugin registry, with the modules that register the built-in plugins imported."""
+    """Every plugin registry, with the modules that register the built-in plugins imported.
+
+    voiceleak.models.asr.model and voiceleak.presets register a plugin only when imported (the test
+    test_a_registry_registers_its_plugins_itself says so); imported here so that theirs keep the contracts."""
     import voiceleak.corpus.importers as importers
     import voiceleak.models as models
     import voiceleak.models.asr as asr
-    # Registered only when these are imported (test_a_registry_registers_its_plugins_itself says so);
-    # imported here so that their plugins keep the contracts too.
     import voiceleak.models.asr.model
     import voiceleak.presets  # noqa: F401
     import voiceleak.tasks as tasks
