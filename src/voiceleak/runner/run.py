@@ -29,8 +29,6 @@ from voiceleak.cache import KeyValueCache, default_cache_dir
 from voiceleak.corpus.manifest import manifest_hash
 from voiceleak.corpus.validate import checked_clips
 from voiceleak.models.base import Model, SupervisedModel
-from voiceleak.report.aggregate import aggregate, write_results
-from voiceleak.report.html import write_html
 from voiceleak.runner.components import build_components
 from voiceleak.runner.context import DEFAULT_DEADLINE_S, DEFAULT_DOWN_AFTER, AudioLoader, RunContext
 from voiceleak.runner.executor import Executor, LocalExecutor, count_pending
@@ -219,8 +217,8 @@ class Runner:
         self.log.update_header(served_models=served_models(self.log))
 
     def finish(self) -> dict[str, Any]:
-        """Served models, then the report. Kept for existing callers (tests, defend); studies finish
-        through `voiceleak.studies.execute`, which builds the report from the study layer."""
+        """DEPRECATED (goes with `report` below): served models, then the report. Studies and `run`
+        finish through `voiceleak.studies.execute`, which builds the report from the study layer."""
         self.record_served_models()
         return report(self.options.out, resamples=self.options.resamples)
 
@@ -238,12 +236,9 @@ def served_models(log: RunLog) -> dict[str, dict[str, list[str]]]:
 
 
 def report(run_dir: Path | str, resamples: int = 1000) -> dict[str, Any]:
-    """Aggregate the log into results.json and report.html (no model is called)."""
-    from voiceleak.report.aggregate import load_records
+    """DEPRECATED shim, to be deleted with `Runner.finish`: the report layer's `report.build.write_report`
+    (what every entry point writes). Its import goes up a layer, which is why it must go: callers use
+    `voiceleak.report.build.write_report`, studies `voiceleak.studies.execute`."""
+    from voiceleak.report.build import write_report
 
-    records, header = load_records(run_dir)
-    results = aggregate(records, header, resamples=resamples)
-    del records  # the sample browser streams the log again: never two copies of a large run in memory
-    write_results(run_dir, results)
-    write_html(run_dir, results)
-    return results
+    return write_report(run_dir, resamples=resamples)

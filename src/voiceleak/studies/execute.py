@@ -21,10 +21,11 @@ from voiceleak.attributes import UnknownAttributeError
 from voiceleak.corpus.manifest import ManifestError
 from voiceleak.models.http_common import redact_secrets, secret_forms
 from voiceleak.registry import UnknownNameError
+from voiceleak.report.build import write_report
 from voiceleak.runner.context import BackendDownError
 from voiceleak.runner.log import MAX_ATTEMPTS, RunDirError
 from voiceleak.runner.plan import RunConfig
-from voiceleak.runner.run import Runner, RunOptions, report
+from voiceleak.runner.run import Runner, RunOptions
 from voiceleak.spec import HIDDEN, SECRET_PREFIX, SpecError, hide_secrets, parse_spec
 from voiceleak.studies.base import StudyPlan
 
@@ -154,7 +155,7 @@ def finish(plan: StudyPlan, runner: Runner, options: RunOptions) -> dict[str, An
             runner.log.update_header(**plan.header)
         if plan.settle is not None:
             plan.settle(runner.log)
-        return report(report_dir, resamples=options.resamples)
+        return write_report(report_dir, resamples=options.resamples)
     except (OSError, RunDirError) as exc:
         raise StudyError(f"the samples are safe in {options.out}, but the report could not be written: "
                          f"{clean(str(exc), plan.config)}; free space, then run: voiceleak report "
