@@ -34,8 +34,10 @@ from voiceleak.models.base import Role
 from voiceleak.models.text.transcript import extract
 from voiceleak.report.aggregate import Declared, analysis
 from voiceleak.scoring.stats import adjust_family, group_gap, stratified
+from voiceleak.transforms.base import TransformRole
 from voiceleak.types import Clip, Outcome, SampleRecord
 
+#: the words-only control of a run that predates transforms declaring their role
 TEXT_ONLY = "text-only"
 FAMILY = "decision"
 Measure = Callable[[SampleRecord], float | None]
@@ -142,18 +144,20 @@ def decision_rows(
     kinds: Mapping[str, dict[str, Any]],
     labels: Sequence[str] | None = None,
     calibration: Collection[str] = (),
+    words_only: Collection[str] = (TEXT_ONLY,),
 ) -> list[dict[str, Any]]:
     """One row per (model, task, audio condition, label, group pair[, option]). `calibration`: the
-    models that are calibration runs (see `adjust`)."""
+    models that are calibration runs (see `adjust`); `words_only`: the transforms that declared
+    themselves the words-only control (the transcript, no voice), read beside each audio condition."""
     cells: dict[tuple[str, str, str], list[SampleRecord]] = defaultdict(list)
     for record in records:
         if record.family == FAMILY:
             cells[(record.model, record.task, record.transform)].append(record)
     rows: list[dict[str, Any]] = []
     for (model, task, transform), members in sorted(cells.items()):
-        if transform == TEXT_ONLY:
+        if transform in words_only:
             continue
-        control = cells.get((model, task, TEXT_ONLY), [])
+        control = next((cells[(model, task, w)] for w in sorted(words_only) if (model, task, w) in cells), [])
         kind, options = _kind(kinds.get(task), members)
         measures = (
             [("decision", value_measure)] if kind != "choice" else [(o, option_measure(o)) for o in options]
@@ -238,13 +242,14 @@ def _labels(records: Sequence[SampleRecord]) -> list[str]:
 
 
 def clip_texts(header: Mapping[str, Any], records: Sequence[SampleRecord]) -> dict[str, str]:
-    """Clip id -> transcript: from the run's manifest, else from the text-only prompts in the log."""
+    """Clip id -> transcript: from the run's manifest, else from the words-only control's prompts in the log."""
     texts: dict[str, str] = {}
     manifest = (header.get("corpus") or {}).get("manifest")
     if manifest and Path(manifest).is_file():
         texts = {c.id: c.text for c in iter_manifest(manifest) if isinstance(c, Clip) and c.text}
+    words_only = words_only_controls(header, records)
     for record in records:
-        if record.transform == TEXT_ONLY and record.clip_id not in texts:
+        if record.transform in words_only and record.clip_id not in texts:
             found = extract(record.prompt)
             if found:
                 texts[record.clip_id] = found
@@ -267,6 +272,12 @@ def stand_ins(header: Mapping[str, Any], models: Sequence[str]) -> dict[str, str
     return out
 
 
+def words_only_controls(header: Mapping[str, Any], records: Sequence[SampleRecord]) -> frozenset[str]:
+    """The run's transforms that declared themselves the words-only control."""
+    declared = Declared(header)
+    return frozenset(t for t in {r.transform for r in records} if declared.transform(t) is TransformRole.WORDS_ONLY)
+
+
 @analysis("decisions")
 def decision_analysis(records: Sequence[SampleRecord], header: dict[str, Any]) -> dict[str, Any] | None:
     chosen = [r for r in records if r.family == FAMILY]
@@ -280,5 +291,5 @@ def decision_analysis(records: Sequence[SampleRecord], header: dict[str, Any]) -
         "group_by": settings.get("group_by"),
         "stand_ins": stand_ins(header, models),
         "rows": decision_rows(chosen, clip_texts(header, chosen), kinds, settings.get("group_by"),
-                              Declared(header).calibration(models)),
+                              Declared(header).calibration(models), words_only_controls(header, chosen)),
     }
