@@ -25,7 +25,6 @@ from typing import Any
 
 from rich.console import Console
 
-import voiceleak.models.asr.model  # noqa: F401  (registers the `asr` model family)
 from voiceleak.corpus.manifest import load_manifest, write_manifest
 from voiceleak.models.asr.model import RecogniserModel
 from voiceleak.models.base import build_model
