@@ -8,9 +8,9 @@ import typer
 
 from voiceleak.cli.app import app, console, err, fail
 from voiceleak.cli.options import Resamples
+from voiceleak.report.build import write_report
 from voiceleak.report.console import print_summary
 from voiceleak.runner.log import RunDirError
-from voiceleak.runner.run import report as build_report
 
 
 @app.command()
@@ -23,7 +23,7 @@ def report(
     Example: voiceleak report runs/a1
     """
     try:
-        results = build_report(run_dir, resamples=resamples)
+        results = write_report(run_dir, resamples=resamples)
     except (RunDirError, OSError) as exc:  # a full disk or a read-only folder is a message, not a traceback
         raise fail(str(exc)) from exc
     err.print(f"wrote {run_dir}/results.json, report.html and samples.html")
