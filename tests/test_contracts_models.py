@@ -179,7 +179,7 @@ def env(tmp_path_factory: pytest.TempPathFactory, fake_vllm: None) -> Iterator[E
     from servers.gemini_server import GeminiServer
     from tiny_audio_llms import build_qwen2_audio
 
-    chat, gemini = ChatServer(lifetime_s=300).start(), GeminiServer(lifetime_s=300).start()
+    chat, gemini = ChatServer(lifetime_s=3600).start(), GeminiServer(lifetime_s=3600).start()
     chat.faults["down"] = ["500*"]
     gemini.faults["down"] = ["500*"]
     qwen = build_qwen2_audio(tmp_path_factory.mktemp("qwen2-audio"))
@@ -241,6 +241,8 @@ def test_builds_from_its_spec_and_describes_itself(name: str, env: Env) -> None:
     assert isinstance(model, AudioModel | SupervisedModel), f"{name}: neither an AudioModel nor a SupervisedModel"
     check_description(model.identity(), model.name, name)
     assert parse_spec(model.name).family == name
+    with pytest.raises(ValueError):  # SpecError is one: a misspelt argument is refused, never ignored
+        build_model(f"{contract_for(MODEL_SPECS, 'model', name, WHERE).spec(env)} misspelt_contract_argument=1")
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -86,7 +86,7 @@ NAMES = [pytest.param(n, marks=pytest.mark.slow) if n in RECOGNISER_SPECS and RE
 
 @pytest.fixture(scope="module")
 def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
-    server = TranscriptionServer(lifetime_s=300).start()
+    server = TranscriptionServer(lifetime_s=3600).start()
     server.faults["down"] = ["500*"]
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("OPENAI_API_KEY", SECRET)

@@ -68,6 +68,8 @@ def test_builds_from_its_spec_and_describes_itself(name: str, clips: list[Clip])
     assert isinstance(task, Task), f"{name}: not a Task"
     check_description(task.describe(), task.name, name)
     assert parse_spec(task.name).family == name
+    with pytest.raises(ValueError):  # SpecError is one: a misspelt argument is refused, never ignored
+        build_task(f"{TASK_SPECS[name]} misspelt_contract_argument=1")
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -69,6 +69,8 @@ def test_builds_from_its_spec_and_describes_itself(name: str) -> None:
     assert isinstance(transform, Transform), f"{name}: not a Transform"
     check_description(transform.describe(), transform.name, name)
     assert parse_spec(transform.name).family == name
+    with pytest.raises(ValueError):  # SpecError is one: a misspelt argument is refused, never ignored
+        build_transform(f"{TRANSFORM_SPECS[name]} misspelt_contract_argument=1")
 
 
 @pytest.mark.parametrize("name", NAMES)
