@@ -94,7 +94,8 @@ def test_a_plain_run_reports_the_same_from_python_and_the_command_line(tmp_path:
 
 def test_a_decisions_run_reports_the_same_from_python_and_the_command_line(tmp_path: Path) -> None:
     run = tmp_path / "decisions"
-    invoke("decisions", "-c", str(demo_manifest()), "-m", "uniform", "-d", "hiring", "-s", "tutor", "-g", "sex",
+    invoke("decisions", "-c", str(demo_manifest()), "-m", "uniform", "--decision", "hiring", "-s", "tutor",
+           "-g", "sex",
            "-o", str(run), "--resamples", "60")
     assert_same_report(run, "decisions", "Decisions: does the voice change")
 
@@ -102,8 +103,8 @@ def test_a_decisions_run_reports_the_same_from_python_and_the_command_line(tmp_p
 @pytest.mark.slow
 def test_a_privilege_run_reports_the_same_from_python_and_the_command_line(tmp_path: Path) -> None:
     run = tmp_path / "privilege"
-    invoke("privilege", "-c", str(demo_manifest()), "--e2e", "uniform", "--cascade", "whisper-tiny+minilm",
-           "--attribute", "sex", "--probe", "none", "--per-speaker", "1", "--no-control", "-o", str(run),
+    invoke("privilege", "-c", str(demo_manifest()), "-m", "uniform", "--cascade-model", "whisper-tiny+minilm",
+           "--attribute", "sex", "--probe", "none", "--max-per-speaker", "1", "--no-text-only", "-o", str(run),
            "--resamples", "60")
     assert_same_report(run, "privilege", "Least privilege")
 
@@ -111,6 +112,6 @@ def test_a_privilege_run_reports_the_same_from_python_and_the_command_line(tmp_p
 @pytest.mark.slow
 def test_a_defend_run_reports_the_same_from_python_and_the_command_line(tmp_path: Path) -> None:
     run = tmp_path / "defend"
-    invoke("defend", "-m", "uniform", "-d", "output-filter", "--asr", "none", "--clips-per-speaker", "1",
+    invoke("defend", "-m", "uniform", "-d", "output-filter", "--asr", "none", "--max-per-speaker", "1",
            "--trials-per-speaker", "1", "--resamples", "60", "-o", str(run))
     assert_same_report(run, "defenses", "Defenses: privacy against utility")

@@ -4,8 +4,9 @@
     run.cells        # one row per cell: estimate, interval, n, unit, status (percent, as the report)
     run.samples      # one row per sample: the reply, its parsed outcome, the truth, the labels
 
-`audit` is `voiceleak run` without the command line: the same Runner, log, cache and resume, and the
-same results.json (an interrupted audit resumes where it stopped when called again). `load_run`
+`audit` is `voiceleak run` without the command line: the same study path (`studies.execute`), Runner,
+log, cache and resume, and the same results.json (an interrupted audit resumes where it stopped when
+called again). `load_run`
 reads what any command wrote — `run`, a study, `report` — without calling a model.
 """
 
@@ -20,12 +21,13 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 
 from voiceleak.report.aggregate import load_records
-from voiceleak.report.build import write_report
 from voiceleak.results.files import read_header, read_results
 from voiceleak.results.frames import cells_frame, samples_frame
 from voiceleak.results.schema import Header, Results
 from voiceleak.runner.plan import RunConfig
-from voiceleak.runner.run import Runner, RunOptions, served_models
+from voiceleak.runner.run import RunOptions
+from voiceleak.studies.base import plain_run
+from voiceleak.studies.execute import execute
 from voiceleak.types import Decoding
 
 if TYPE_CHECKING:
@@ -72,13 +74,14 @@ def audit(corpus: Path | str, models: Sequence[str], tasks: Sequence[str] = ("at
     (`probe`, `openai:gpt-4o-audio-preview`, `attribute` for every labelled attribute,
     `blind:silence`); out: the run directory (an existing one resumes). Progress is silent unless
     `quiet=False`. What ran and what it found are in `out` exactly as `voiceleak run` writes them.
+    A mistake a user can fix (an unknown model, a bad manifest) raises `StudyError` with the message
+    the command line prints; Ctrl-C raises `StudyInterrupted`, and calling again resumes.
     """
     config = RunConfig(corpus=str(corpus), models=tuple(dict.fromkeys(models)), tasks=tuple(tasks),
                        transforms=tuple(dict.fromkeys(transforms)), repeats=repeats,
                        decoding=decoding or Decoding(seed=seed), max_per_class=max_per_class, seed=seed)
     options = RunOptions(out=Path(out), use_cache=use_cache, resamples=resamples, quiet=quiet)
-    runner = Runner(config, options, console=Console(stderr=True, quiet=quiet))
-    runner.execute()
-    runner.log.update_header(served_models=served_models(runner.log))
-    write_report(out, resamples=resamples)
+    # the one study path: the same errors (StudyError, with a clean message), Ctrl-C (StudyInterrupted:
+    # call again to resume) and finishing (served models, then write_report) as `voiceleak run`
+    execute(plain_run(config), options, Console(stderr=True, quiet=quiet))
     return load_run(out)
