@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 import pytest
@@ -74,6 +75,7 @@ def test_builds_from_its_spec_and_describes_itself(name: str, clips: list[Clip])
 
 @pytest.mark.parametrize("name", NAMES)
 def test_never_mutates_its_input(name: str, clips: list[Clip]) -> None:
+    corpus = copy.deepcopy(clips)  # a Clip is frozen, but its labels are dicts a task could write to
     task = prepared(name, clips)
     clip = first_applying(task, clips)
     audio = audio_of(clip)
@@ -86,6 +88,7 @@ def test_never_mutates_its_input(name: str, clips: list[Clip]) -> None:
     assert isinstance(task.score(clip, request, reply), Score)
     before_request.assert_same(request, f"{name}.score")
     before_reply.assert_same(reply, f"{name}.score")
+    assert clips == corpus, f"{name} changed a clip (its labels, raw labels or fields)"
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +11,7 @@ import pytest
 from test_contracts import (
     DECODING,
     ERROR,
+    Snapshot,
     assert_round_trips,
     audio_of,
     bad_audios,
@@ -75,13 +77,13 @@ def test_builds_from_its_spec_and_describes_itself(name: str) -> None:
 
 @pytest.mark.parametrize("name", NAMES)
 def test_never_mutates_its_input(name: str, clips: list[Clip]) -> None:
-    from test_contracts import Snapshot
-
     transform, clip = built(name), clips[0]
+    corpus = copy.deepcopy(clips)  # a Clip is frozen, but its labels are dicts a transform could write to
     request = request_for(clip, audio_of(clip))
     before = Snapshot.of(request)
     out = transform(request, context_for(clip, clips))
     before.assert_same(request, name)
+    assert clips == corpus, f"{name} changed a clip of its context"
     assert isinstance(out, Request) and out.id == request.id
     hook = getattr(transform, "filter_response", None)
     if hook is not None:  # an output-side defense sees the reply: it must not change it either
