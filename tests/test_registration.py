@@ -46,6 +46,27 @@ def test_importing_voiceleak_registers_what_the_command_line_registers() -> None
     assert set(python_api["sections"]) >= STUDY_SECTIONS
 
 
+def registering_modules() -> set[str]:
+    """Every module that declares an analysis or a report section, found in the source."""
+    root = Path(__file__).resolve().parents[1] / "src"
+    found = set()
+    for path in (root / "voiceleak").rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        if "\n@analysis(" in text or "\n@section(" in text:
+            parts = path.relative_to(root).with_suffix("").parts
+            found.add(".".join(parts[:-1] if parts[-1] == "__init__" else parts))
+    return found
+
+
+def test_the_report_package_imports_every_module_that_registers() -> None:
+    """A new analysis or section module is registered by `voiceleak.report` itself, not by whoever
+    happens to import it (the bug this guards against: the command line did, Python did not)."""
+    expected = registering_modules()
+    loaded = set(json.loads(python("import json, sys\nimport voiceleak.report\n"
+                                   "print(json.dumps(sorted(m for m in sys.modules if m.startswith('voiceleak'))))")))
+    assert len(expected) >= 10 and expected <= loaded, sorted(expected - loaded)
+
+
 def test_no_public_name_hides_a_subpackage() -> None:
     out = python(
         "import types, voiceleak\n"
