@@ -29,7 +29,7 @@ from voiceleak.cache import KeyValueCache, default_cache_dir
 from voiceleak.models.asr.base import LanguageDetector, Transcriber, build_transcriber
 from voiceleak.models.base import Architecture, AudioModel, ModelBase, SupervisedModel, build_model, models
 from voiceleak.models.text.transcript import extract, wrap
-from voiceleak.spec import Spec, SpecError, parse_spec
+from voiceleak.spec import SECRET_PREFIX, Spec, SpecError, parse_spec
 from voiceleak.types import TRANSCRIPT, Audio, Intent, Request, Response
 
 STAGES = ("asr", "text")
@@ -91,7 +91,10 @@ class Cascade(ModelBase):
             raise SpecError(f"cascade: unknown argument(s) {', '.join(sorted(unknown))} "
                             "(allowed: lid, asr.KEY, text.KEY)")
         asr_spec, text_spec = split_stages(spec)
-        self.name = str(spec)
+        # Like every backend's name, without its stages' secrets (text.header.Authorization=...): the name
+        # is logged with every sample, the secret stays in the stage that sends it.
+        self.name = str(Spec(spec.family, spec.arg, {k: v for k, v in spec.params.items()
+                                                     if not k.partition(".")[2].startswith(SECRET_PREFIX)}))
         self.asr: Transcriber = build_transcriber(asr_spec)
         text_model = build_model(text_spec)
         if isinstance(text_model, SupervisedModel) or not isinstance(text_model, AudioModel):
