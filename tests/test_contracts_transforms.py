@@ -25,7 +25,7 @@ from voiceleak.audio import AudioError
 from voiceleak.models.base import build_model
 from voiceleak.spec import parse_spec
 from voiceleak.tasks.base import build_task
-from voiceleak.transforms.base import Transform, TransformContext, build_transform
+from voiceleak.transforms.base import Transform, TransformContext, build_transform, describe_transform
 from voiceleak.types import Audio, Clip, Request, Response
 
 #: transform family -> the spec its contracts build (a strong setting, so a change is visible)
@@ -70,6 +70,7 @@ def test_builds_from_its_spec_and_describes_itself(name: str) -> None:
     transform = built(name)
     assert isinstance(transform, Transform), f"{name}: not a Transform"
     check_description(transform.describe(), transform.name, name)
+    check_description(describe_transform(transform), transform.name, name)  # as the run header records it
     assert parse_spec(transform.name).family == name
     with pytest.raises(ValueError):  # SpecError is one: a misspelt argument is refused, never ignored
         build_transform(f"{TRANSFORM_SPECS[name]} misspelt_contract_argument=1")

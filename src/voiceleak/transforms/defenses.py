@@ -18,7 +18,7 @@ import numpy as np
 
 from voiceleak.spec import Spec, SpecError
 from voiceleak.transforms import dsp
-from voiceleak.transforms.base import TransformContext, mark, transforms
+from voiceleak.transforms.base import TransformBase, TransformContext, TransformRole, mark, transforms
 from voiceleak.transforms.mcadams import mcadams
 from voiceleak.types import Audio, Request
 
@@ -43,9 +43,10 @@ def _fmt(value: float) -> str:
     return f"{value:g}"
 
 
-class AudioDefense:
+class AudioDefense(TransformBase):
     """Shared plumbing: memoised, length- and rate-preserving processing of the request's audio."""
 
+    role = TransformRole.DEFENSE  # declared: the report reads it from the header, never off the name
     changes_audio = True
     name: str
     seed = 0  # mixed into the per-clip seed of random defenses

@@ -13,7 +13,7 @@ from typing import Any
 from voiceleak.attributes import Attribute, taxonomy
 from voiceleak.scoring.parse import find_labels
 from voiceleak.spec import Spec, SpecError
-from voiceleak.transforms.base import TransformContext, mark, transforms
+from voiceleak.transforms.base import TransformBase, TransformContext, TransformRole, mark, transforms
 from voiceleak.types import Request, Response
 
 GUARDS = {
@@ -33,7 +33,8 @@ GUARDS = {
 @transforms.register("prompt-guard", "a privacy instruction added to the system prompt: prompt-guard:1|2|3 "
                                      "(1 = HearSay-style note, 3 = strict); args: file=PATH or text=... "
                                      "(underscores become spaces), position=append|prepend")
-class PromptGuard:
+class PromptGuard(TransformBase):
+    role = TransformRole.DEFENSE
     changes_audio = False
 
     def __init__(self, spec: Spec) -> None:
@@ -96,7 +97,8 @@ def protected_attributes(names: str | None) -> list[Attribute]:
 @transforms.register("output-filter", "withhold replies that name a class of a sensitive attribute, as a "
                                       "deployment's filter would: output-filter (all sensitive) or "
                                       "output-filter:sex+age")
-class OutputFilter:
+class OutputFilter(TransformBase):
+    role = TransformRole.DEFENSE
     changes_audio = False
 
     def __init__(self, spec: Spec) -> None:

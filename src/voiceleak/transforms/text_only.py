@@ -15,7 +15,7 @@ from typing import Any
 
 from voiceleak.models.text.transcript import wrap
 from voiceleak.spec import Spec
-from voiceleak.transforms.base import TransformContext, mark, transforms
+from voiceleak.transforms.base import TransformBase, TransformContext, TransformRole, mark, transforms
 from voiceleak.types import Request
 
 NAME = "text-only"
@@ -24,7 +24,10 @@ NAME = "text-only"
 @transforms.register(
     NAME, "the text-only control: the clip's transcript (manifest text) as text, audio removed"
 )
-class TextOnly:
+class TextOnly(TransformBase):
+    #: keeps the words, drops the voice: the report reads it against the real audio as a control
+    role = TransformRole.WORDS_ONLY
+
     def __init__(self, spec: Spec) -> None:
         spec.check_known(set())
         self.name = NAME
