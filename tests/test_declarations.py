@@ -115,6 +115,19 @@ def test_the_built_in_declarations() -> None:
     assert build_task("speaker-id").family == "speaker-id" and build_task("attribute:sex").family == "attribute"
 
 
+def test_the_header_describes_each_component_with_its_declarations() -> None:
+    from voiceleak.runner.header import describe_components
+
+    models_, tasks_, transforms_ = describe_components(
+        {"uniform": build_model("uniform")}, {"transcription": build_task("transcription")},
+        {"blind:silence": build_transform("blind:silence"), IDENTITY: build_transform(IDENTITY)})
+    assert models_["uniform"]["role"] == "calibration" and models_["uniform"]["name"] == "uniform"
+    assert tasks_["transcription"]["family"] == "transcription" and tasks_["transcription"]["intent"] == "transcribe"
+    assert [transforms_[t]["role"] for t in ("blind:silence", IDENTITY)] == ["control", "identity"]
+    header = {"models": models_, "transforms": transforms_}
+    assert Declared(header).role("uniform") is Role.CALIBRATION and Declared(header).is_blind("blind:silence")
+
+
 class Hush:
     """A plugin control with a name no convention knows."""
 
