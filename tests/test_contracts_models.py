@@ -35,7 +35,7 @@ from test_contracts import (
     run_cell,
     write_clips,
 )
-from voiceleak.models.base import AudioModel, SupervisedModel, build_model
+from voiceleak.models.base import AudioModel, SupervisedModel, build_model, describe_model
 from voiceleak.spec import parse_spec
 from voiceleak.tasks.base import build_task
 from voiceleak.transforms.base import build_transform
@@ -240,6 +240,7 @@ def test_builds_from_its_spec_and_describes_itself(name: str, env: Env) -> None:
     model = built(name, env)
     assert isinstance(model, AudioModel | SupervisedModel), f"{name}: neither an AudioModel nor a SupervisedModel"
     check_description(model.identity(), model.name, name)
+    check_description(describe_model(model), model.name, name)  # as the run header records it
     assert parse_spec(model.name).family == name
     with pytest.raises(ValueError):  # SpecError is one: a misspelt argument is refused, never ignored
         build_model(f"{contract_for(MODEL_SPECS, 'model', name, WHERE).spec(env)} misspelt_contract_argument=1")
