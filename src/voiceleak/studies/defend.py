@@ -73,7 +73,7 @@ class DefendConfig:
     model: str = PROBE
     tasks: tuple[str, ...] = ("sensitive",)  # every labelled sensitive closed-set attribute
     utility_task: str | None = None
-    asr: str | None = "whisper-tiny"  # any recogniser (voiceleak list); run as the model asr:NAME
+    asr: str | None = "whisper-tiny"  # any recogniser (voiceleak list), run as the model asr:NAME
     asr_clips: int = 24  # WER subset: Whisper costs about a second per clip and condition on CPU
     clips_per_speaker: int | None = None
     max_per_class: int | None = None
@@ -154,7 +154,7 @@ def utility_cells(config: DefendConfig, clips: Sequence[Clip],
     transcription = build_task("transcription").name
     if not config.asr:
         return None, transcription, [], []
-    recogniser = build_model(f"asr:{config.asr}")
+    recogniser = build_model(config.asr if parse_spec(config.asr).family == "asr" else f"asr:{config.asr}")
     assert isinstance(recogniser, RecogniserModel)
     chosen = [c.id for c in select_wer_clips(clips, config.asr_clips, recogniser.asr.language, config.seed)]
     if not chosen:  # no clip with a reference text in the recogniser's language: no WER to measure
