@@ -64,6 +64,32 @@ def ask(spec: str, requests: list[Request]) -> list[Response]:
     return asyncio.run(go())
 
 
+# Modules whose tests take longest (pytest --durations on 2 cores), run first: with `make test`'s two
+# xdist workers, the long tests start at once instead of leaving one worker busy at the end while the
+# other idles. Order only: a stale entry costs wall time, never a result.
+LONGEST_FIRST = ("test_text_models.py", "test_ray_executor.py", "test_ray_streaming.py", "test_defend.py",
+                 "test_defend_study.py", "test_privilege_cli.py", "test_runner.py", "test_asr_offline.py",
+                 "test_report_browser.py", "test_readme_example.py")
+# Tests that start a local Ray cluster share one xdist worker: two clusters on two cores starve each other.
+RAY_MODULES = ("test_ray_",)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Longest modules first, then modules with slow tests, then the rest; each module stays whole (its
+    module fixtures are built once) and keeps its own order. Ray tests get one xdist group."""
+    modules: dict[str, int] = {}
+    for item in items:
+        name = item.path.name
+        rank = LONGEST_FIRST.index(name) if name in LONGEST_FIRST else len(LONGEST_FIRST) + 1
+        if item.get_closest_marker("slow") and rank > len(LONGEST_FIRST):
+            rank = len(LONGEST_FIRST)
+        modules[name] = min(modules.get(name, rank), rank)
+        if name.startswith(RAY_MODULES):
+            item.add_marker(pytest.mark.xdist_group("ray"))
+    order = {name: index for index, name in enumerate(sorted(modules, key=lambda n: modules[n]))}
+    items.sort(key=lambda item: order[item.path.name])
+
+
 SPEAKERS = [("m1", "Male", 100.0), ("m2", "Male", 120.0), ("m3", "Male", 135.0),
             ("f1", "Female", 210.0), ("f2", "Female", 235.0), ("f3", "Female", 260.0)]
 
