@@ -91,7 +91,7 @@ def test_a_structured_refusal_is_the_models_answer(server: ChatServer) -> None:
 
 
 def test_a_slow_server_times_out_into_an_error(server: ChatServer) -> None:
-    server.faults["slow"] = ["slow:1*"]
+    server.faults["slow"] = ["slow:3*"]  # 10x the client timeout: a stalled test process cannot race it
     spec = f"openai:slow base_url={server.url}/v1 timeout=0.3 max_retries=1"
     out = ask(spec, [Request("a", "Sex?", clip(120, 1.0))])
     assert out[0].text is None and out[0].error is not None and "Timeout" in out[0].error
