@@ -11,7 +11,7 @@ import asyncio
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, final
 
 import numpy as np
 from rich.console import Console
@@ -98,6 +98,7 @@ def destinations(models: dict[str, Model], clips: Sequence[Clip], groups: Sequen
     return out
 
 
+@final  # a study composes the Runner (cells, header entries, inputs); a type checker refuses a subclass
 class Runner:
     """Runs the cells of one config: all of them, or the `cells` a study declares (canonical names).
     `inputs`: a study's own text-only clips and tasks (see TextInputs) instead of the manifest's."""
