@@ -1,6 +1,6 @@
 """Imports go one way: a lower layer never imports a higher one.
 
-    base (types, spec, registry, attributes, audio and the other top modules)
+    base (types, spec, registry, attributes, audio and the other top modules; data/ and results/)
       < corpus, tasks, models, transforms, scoring
       < runner < report < studies < cli < the public surface (voiceleak/__init__.py, __main__.py, api.py)
 
@@ -26,7 +26,9 @@ LAYER_NAMES = ["base", "plugins (corpus/tasks/models/transforms/scoring)", "runn
 
 #: subpackages by layer; a new subpackage must be placed here (test_every_subpackage_has_a_layer)
 SUBPACKAGES = {
-    "data": BASE,
+    # results: the typed run files (pydantic models of header.json and results.json), data like types.py
+    # that the runner writes and the report and the API read
+    "data": BASE, "results": BASE,
     "corpus": PLUGINS, "tasks": PLUGINS, "models": PLUGINS, "transforms": PLUGINS, "scoring": PLUGINS,
     "runner": RUNNER,
     "report": REPORT,
