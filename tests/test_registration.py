@@ -124,7 +124,7 @@ def test_a_decisions_run_reports_the_same_from_python_and_the_command_line(tmp_p
 @pytest.mark.slow
 def test_a_privilege_run_reports_the_same_from_python_and_the_command_line(tmp_path: Path) -> None:
     run = tmp_path / "privilege"
-    invoke("privilege", "-c", str(demo_manifest()), "-m", "uniform", "--cascade-model", "whisper-tiny+minilm",
+    invoke("privilege", "-c", str(demo_manifest()), "-m", "uniform", "--cascade-model", "whisper-tiny+uniform",
            "--attribute", "sex", "--probe", "none", "--max-per-speaker", "1", "--no-text-only", "-o", str(run),
            "--resamples", "60")
     assert_same_report(run, "privilege", "Least privilege")
