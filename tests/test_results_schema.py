@@ -7,12 +7,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import BaseModel
 
 from voiceleak.report.aggregate import ANALYSES
 from voiceleak.report.build import write_report
 from voiceleak.results import (
     HEADER_SCHEMA_VERSION,
     RESULTS_SCHEMA_VERSION,
+    Figure,
     Results,
     SchemaError,
     parse_results,
@@ -100,6 +102,23 @@ def test_a_report_that_breaks_the_schema_leaves_the_previous_files_whole(run: Pa
     with pytest.raises(SchemaError, match=r"broken\.rate: a figure without low, high, unit, n_units"):
         write_report(run, resamples=50)
     assert {name: (run / name).read_text() for name in before} == before
+
+
+class GapBlock(BaseModel):
+    """An analysis's own typed block."""
+
+    gap: Figure
+    groups: list[str]
+
+
+def test_an_analysis_may_return_a_typed_block(run: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    figure = Figure(value=0.25, low=0.05, high=0.45, status="ok", unit="speaker", n_units=6)
+    monkeypatch.setitem(ANALYSES, "typed", lambda records, header: GapBlock(gap=figure, groups=["a", "b"]))
+    written = write_report(run, resamples=50)
+    block = json.loads((run / "results.json").read_text())["analyses"]["typed"]
+    assert block == written["analyses"]["typed"] == {
+        "gap": {"value": 0.25, "low": 0.05, "high": 0.45, "status": "ok", "unit": "speaker", "n_units": 6},
+        "groups": ["a", "b"]}
 
 
 def test_the_header_is_typed_and_versioned(run: Path) -> None:

@@ -11,6 +11,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
+
 from voiceleak.atomic import atomic_write_text
 from voiceleak.report.aggregate import aggregate, load_records
 from voiceleak.report.html import write_html
@@ -19,10 +21,22 @@ from voiceleak.results.schema import RESULTS_SCHEMA_VERSION
 from voiceleak.runner.log import RESULTS, finite
 
 
+def plain(value: Any) -> Any:
+    """`value` with every pydantic model as its dict: an analysis may return a typed block (a model of
+    its own, or figures as `results.Figure`) or a plain dict, and the file holds the same JSON either way."""
+    if isinstance(value, BaseModel):
+        return plain(value.model_dump(mode="python", exclude_unset=True))
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    return value
+
+
 def results_text(results: dict[str, Any]) -> str:
     """results.json's text: versioned first, valid JSON (a NaN becomes null)."""
     versioned = {"schema_version": RESULTS_SCHEMA_VERSION, **results}
-    return json.dumps(finite(versioned), indent=2, default=str, allow_nan=False)
+    return json.dumps(finite(plain(versioned)), indent=2, default=str, allow_nan=False)
 
 
 def write_report(run_dir: Path | str, resamples: int = 1000) -> dict[str, Any]:
