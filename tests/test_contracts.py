@@ -257,10 +257,6 @@ def run_cell(model: Any, model_name: str, task: Any, task_name: str, transform: 
     return asyncio.run(context.run_batch(group, list(group.items())))
 
 
-def outcomes(records: Sequence[SampleRecord]) -> set[str]:
-    return {r.outcome for r in records}
-
-
 ERROR = Outcome.ERROR.value
 
 
