@@ -213,20 +213,28 @@ class Snapshot:
             assert _same(before, getattr(obj, name)), f"{who} changed its input's {name}"
 
 
+@dataclass(frozen=True, eq=False)
+class _AudioCopy:
+    samples: np.ndarray
+    rate: int
+
+    def matches(self, now: Any) -> bool:
+        return isinstance(now, Audio) and now.sample_rate == self.rate and now.samples.dtype == self.samples.dtype \
+            and np.array_equal(now.samples, self.samples, equal_nan=True)
+
+
 def _copy(value: Any) -> Any:
     if isinstance(value, Audio):
-        return ("audio", value.samples.copy(), value.sample_rate)
+        return _AudioCopy(value.samples.copy(), value.sample_rate)
     if isinstance(value, tuple) and value and isinstance(value[0], Audio):
         return tuple(_copy(v) for v in value)
     return copy.deepcopy(value)
 
 
 def _same(before: Any, now: Any) -> bool:
-    if isinstance(before, tuple) and before and before[0] == "audio":
-        _, samples, rate = before
-        return isinstance(now, Audio) and now.sample_rate == rate and now.samples.dtype == samples.dtype \
-            and np.array_equal(now.samples, samples, equal_nan=True)
-    if isinstance(before, tuple) and before and isinstance(before[0], tuple):
+    if isinstance(before, _AudioCopy):
+        return before.matches(now)
+    if isinstance(before, tuple) and before and isinstance(before[0], _AudioCopy):
         return isinstance(now, tuple) and len(now) == len(before) and all(map(_same, before, now))
     return bool(before == now)
 
