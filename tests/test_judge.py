@@ -21,8 +21,8 @@ from typer.testing import CliRunner
 from voiceleak.cli import app
 from voiceleak.models.base import LocalModel, models
 from voiceleak.report.aggregate import load_records
+from voiceleak.report.build import write_report
 from voiceleak.runner.log import RunLog
-from voiceleak.runner.run import report
 from voiceleak.scoring.judge import JudgeError, parse_verdict
 from voiceleak.scoring.judgments import JUDGMENTS, cohen_kappa, read_judgments
 from voiceleak.spec import Spec
@@ -145,7 +145,7 @@ def test_aggregation_uses_verdicts_for_unparseable_only(run_dir: Path) -> None:
     assert judge["agreement"]["n"] == 4 and judge["agreement"]["raw"] == 0.75
     parser, verdicts = ["Male", "Female", "REFUSAL", "Female"], ["Male", "Female", "REFUSAL", "Male"]
     assert judge["agreement"]["kappa"] == round(cohen_kappa_score(parser, verdicts), 4)
-    results = report(run_dir, resamples=50)
+    results = write_report(run_dir, resamples=50)
     metrics = results["cells"][0]["metrics"]
     assert (metrics["n_unparseable"], metrics["n_refusal"], metrics["n_answered"], metrics["n_error"]) == \
         (2, 2, 4, 1)

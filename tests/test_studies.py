@@ -11,9 +11,9 @@ from pathlib import Path
 from rich.console import Console
 
 from voiceleak.runner.plan import Cell, RunConfig, build_plan
-from voiceleak.runner.run import RunOptions
+from voiceleak.runner.run import Runner, RunOptions
 from voiceleak.studies.base import StudyPlan, plain_run
-from voiceleak.studies.execute import execute
+from voiceleak.studies.execute import execute, report_run
 from voiceleak.studies.privilege import privilege_cells
 from voiceleak.tasks.base import build_task
 from voiceleak.types import Clip
@@ -100,6 +100,8 @@ def test_one_path_runs_a_plain_run_and_a_study_with_cells(corpus: Path, tmp_path
     quiet = Console(file=io.StringIO())
     plain = execute(plain_run(config), RunOptions(out=tmp_path / "plain", quiet=True, resamples=50), quiet)
     assert plain.added > 0 and {c["model"] for c in plain.results["cells"]} == {"majority", "uniform"}
+    runner = Runner(config, RunOptions(out=tmp_path / "plain", quiet=True, resamples=50), quiet)
+    assert runner.execute() == 0 and report_run(runner) == plain.results  # the same report, from the same log
     task = build_task("attribute:sex").name
     study = StudyPlan("custom", config, cells=(Cell("uniform", task, "none"),), header={"custom": {"k": 1}})
     done = execute(study, RunOptions(out=tmp_path / "study", quiet=True, resamples=50), quiet)

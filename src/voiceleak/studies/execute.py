@@ -145,6 +145,13 @@ def execute(plan: StudyPlan, options: RunOptions, console: Console | None = None
     return Finished(results, added, retry, final)
 
 
+def report_run(runner: Runner) -> dict[str, Any]:
+    """A plain run's finish: what the servers said they were, then the report (replaces the runner's
+    deprecated `finish()`: the report layer is called from here, never from inside the runner)."""
+    runner.record_served_models()
+    return write_report(runner.options.out, resamples=runner.options.resamples)
+
+
 def finish(plan: StudyPlan, runner: Runner, options: RunOptions) -> dict[str, Any]:
     """Header (served models, the study's entries: they may have changed since the run began), the
     study's own settling, then the report."""
