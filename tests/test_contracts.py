@@ -48,13 +48,11 @@ T = TypeVar("T")
 def registries() -> dict[str, Registry[Any]]:
     """Every plugin registry, with the modules that register the built-in plugins imported.
 
-    voiceleak.models.asr.model and voiceleak.presets register a plugin only when imported (the test
-    test_a_registry_registers_its_plugins_itself says so); imported here so that theirs keep the contracts."""
+    Each registry's own package registers its plugins (test_a_registry_registers_its_plugins_itself);
+    the imports here only make sure every package is loaded."""
     import voiceleak.corpus.importers as importers
     import voiceleak.models as models
     import voiceleak.models.asr as asr
-    import voiceleak.models.asr.model
-    import voiceleak.presets  # noqa: F401
     import voiceleak.tasks as tasks
     import voiceleak.transforms as transforms
 

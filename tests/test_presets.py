@@ -12,8 +12,8 @@ from typer.testing import CliRunner
 from servers.chat_server import ChatServer
 from test_report_browser import CHROMIUM, browse
 from voiceleak.cli import app
-from voiceleak.presets import load_preset
-from voiceleak.runner.plan import expand_task_names
+from voiceleak.studies.presets import load_preset
+from voiceleak.tasks.expand import expand_names
 from voiceleak.types import Clip
 
 
@@ -23,8 +23,10 @@ def fake_key(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_attribute_with_prompts_means_every_labelled_attribute_with_those_prompts() -> None:
-    clips = [Clip("a", Path("a.wav"), "s", {"sex": "Male", "age": "20s"}, None, "test")]
-    names = expand_task_names(["attribute prompts=hearsay-main", "attribute:* prompts=hearsay-cot"], clips)
+    # Two classes each: an attribute the corpus labels with one class only cannot be measured.
+    clips = [Clip("a", Path("a.wav"), "s", {"sex": "Male", "age": "20s"}, None, "test"),
+             Clip("b", Path("b.wav"), "t", {"sex": "Female", "age": "40s"}, None, "test")]
+    names = expand_names(["attribute prompts=hearsay-main", "attribute:* prompts=hearsay-cot"], clips)
     assert "attribute:sex prompts=hearsay-main" in names and "attribute:age prompts=hearsay-cot" in names
     assert all("prompts=" in n for n in names) and len(names) == 4
 

@@ -29,7 +29,6 @@ from voiceleak.cli.options import (
     Transforms,
 )
 from voiceleak.cli.study import run_study
-from voiceleak.presets import load_preset
 from voiceleak.registry import UnknownNameError
 from voiceleak.report.console import print_summary
 from voiceleak.runner.context import DEFAULT_DEADLINE_S
@@ -39,6 +38,7 @@ from voiceleak.runner.run import RunOptions
 from voiceleak.spec import SpecError
 from voiceleak.studies.base import plain_run
 from voiceleak.studies.execute import clean
+from voiceleak.studies.presets import load_preset
 from voiceleak.types import Decoding
 
 

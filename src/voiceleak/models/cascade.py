@@ -19,15 +19,13 @@ LANGUAGE_ID too with lid=asr; every other request goes to the text stage.
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import json
 import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from voiceleak.cache import KeyValueCache, default_cache_dir
 from voiceleak.models.asr.base import LanguageDetector, Transcriber, build_transcriber
-from voiceleak.models.base import Architecture, AudioModel, ModelBase, SupervisedModel, build_model, models
+from voiceleak.models.asr.store import TranscriptStore
+from voiceleak.models.base import Architecture, AudioModel, ModelBase, SupervisedModel, build_model
 from voiceleak.models.text.transcript import extract, wrap
 from voiceleak.spec import SECRET_PREFIX, Spec, SpecError, parse_spec
 from voiceleak.types import TRANSCRIPT, Audio, Intent, Request, Response
@@ -48,40 +46,6 @@ def split_stages(spec: Spec) -> tuple[Spec, Spec]:
     return parts[0], parts[1]
 
 
-class TranscriptStore:
-    """Transcripts by (recogniser, audio): every task and control of a run reuses one transcription."""
-
-    def __init__(self, asr_identity: Mapping[str, Any]) -> None:
-        described = json.dumps(asr_identity, sort_keys=True, default=str)
-        self._prefix = hashlib.sha256(described.encode()).hexdigest()
-        self._memory: dict[str, str] = {}
-        self._disk: KeyValueCache | None = None
-
-    def _key(self, audio: Audio) -> str:
-        return f"{self._prefix[:24]}:{audio.content_hash()}"
-
-    def _store(self) -> KeyValueCache:
-        if self._disk is None:
-            self._disk = KeyValueCache(default_cache_dir() / "transcripts.sqlite", "transcripts")
-        return self._disk
-
-    def get(self, audio: Audio) -> str | None:
-        key = self._key(audio)
-        if key not in self._memory:
-            stored = self._store().get(key)
-            if stored is None:
-                return None
-            self._memory[key] = stored.decode("utf-8")
-        return self._memory[key]
-
-    def put(self, audio: Audio, text: str) -> None:
-        key = self._key(audio)
-        self._memory[key] = text
-        self._store().put(key, text.encode("utf-8"))
-
-
-@models.register("cascade", "speech recognition then a text-only model: cascade:ASR+TEXT "
-                            "(asr.KEY=V / text.KEY=V go to a stage; lid=asr|text)")
 class Cascade(ModelBase):
     architecture = Architecture.CASCADE
 

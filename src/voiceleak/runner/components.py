@@ -10,8 +10,9 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 
 from voiceleak.models.base import Model, build_model
-from voiceleak.runner.plan import RunConfig, expand_task_names
+from voiceleak.runner.plan import RunConfig
 from voiceleak.tasks.base import Task, build_task
+from voiceleak.tasks.expand import expand_names
 from voiceleak.transforms.base import Transform, build_transform
 from voiceleak.types import Clip
 
@@ -27,7 +28,7 @@ class Components:
 def build_components(config: RunConfig, clips: Sequence[Clip],
                      only_models: Collection[str] | None = None) -> Components:
     tasks: dict[str, Task] = {}
-    for name in expand_task_names(config.tasks, clips):
+    for name in expand_names(config.tasks, clips):
         task = build_task(name)
         task.prepare(clips)
         tasks[task.name] = task

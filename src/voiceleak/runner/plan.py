@@ -15,8 +15,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from voiceleak.attributes import taxonomy
-from voiceleak.spec import Spec, parse_spec
 from voiceleak.tasks.base import Task
 from voiceleak.types import Clip, Decoding
 
@@ -82,20 +80,6 @@ def sample_key(model: str, task: str, transform: str, clip_id: str, repeat: int)
     return hashlib.sha1(joined.encode()).hexdigest()[:20]
 
 
-def expand_task_names(names: Sequence[str], clips: Sequence[Clip]) -> list[str]:
-    """`attribute` (or `attribute:*`) means every taxonomy attribute the corpus labels, with any
-    arguments given: `attribute prompts=hearsay-main` asks every labelled attribute with those prompts."""
-    labelled = {attribute for clip in clips for attribute in clip.labels}
-    out: list[str] = []
-    for name in names:
-        spec = parse_spec(name) if name.strip().startswith("attribute") else None
-        if spec is not None and spec.family == "attribute" and spec.arg in {None, "*"}:
-            out.extend(str(Spec("attribute", a, dict(spec.params))) for a in taxonomy().names() if a in labelled)
-        else:
-            out.append(name)
-    return list(dict.fromkeys(out))
-
-
 def select_clips(task: Task, clips: Sequence[Clip], max_per_class: int | None, seed: int) -> list[Clip]:
     """The clips a task applies to; with a cap, class-balanced and seeded (HearSay sampled unbalanced)."""
     eligible = [c for c in clips if task.applies_to(c)]
@@ -130,11 +114,14 @@ def build_plan(config: RunConfig, clips: Sequence[Clip], tasks: dict[str, Task],
                 cell = None if wanted is None else wanted.get((model, task_name, transform))
                 if wanted is not None and cell is None:
                     continue
-                chosen = capped(selected, caps.get(transform), f"{config.seed}:{task.target or task_name}")
                 if cell is not None and cell.clips is not None:
-                    chosen = tuple(c for c in chosen if c in cell.clips)
+                    # A cell that names its clips (defend's WER subset) takes them as named: the
+                    # per-class and per-transform caps shape the matrix, not a study's own choice.
+                    chosen = tuple(c.id for c in clips if c.id in cell.clips and task.applies_to(c))
                     if not chosen:
                         continue
+                else:
+                    chosen = capped(selected, caps.get(transform), f"{config.seed}:{task.target or task_name}")
                 groups.append(WorkGroup(model, task_name, transform, chosen, config.repeats))
     return groups
 

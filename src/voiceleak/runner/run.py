@@ -32,7 +32,7 @@ from voiceleak.models.base import Model, SupervisedModel
 from voiceleak.runner.components import build_components
 from voiceleak.runner.context import DEFAULT_DEADLINE_S, DEFAULT_DOWN_AFTER, AudioLoader, RunContext
 from voiceleak.runner.executor import Executor, LocalExecutor, count_pending
-from voiceleak.runner.header import build_header, speech_minutes
+from voiceleak.runner.header import build_header, describe_components, speech_minutes
 from voiceleak.runner.log import RunLog
 from voiceleak.runner.plan import Cell, RunConfig, WorkGroup, build_plan
 from voiceleak.tasks.base import Task
@@ -89,7 +89,7 @@ def destinations(models: dict[str, Model], clips: Sequence[Clip], groups: Sequen
     """Where audio goes: voice is biometric data, so remote hosts are stated before anything is sent."""
     out = []
     for name, model in models.items():
-        host = getattr(model, "remote_host", None)
+        host = model.remote_host
         if not host:
             continue
         ids = {clip_id for g in groups if g.model == name for clip_id in g.clip_ids}
@@ -132,13 +132,9 @@ class Runner:
         return {**self._header(corpus), **self.options.header_extra}
 
     def _header(self, corpus: dict[str, Any]) -> dict[str, Any]:
-        return build_header(
-            self.config.to_dict(), corpus,
-            {name: dict(m.identity()) for name, m in self.models.items()},
-            {name: dict(t.describe()) for name, t in self.tasks.items()},
-            {name: dict(t.describe()) for name, t in self.transforms.items()},
-            destinations(self.models, self.clips, self.groups),
-        )
+        models, tasks, transforms = describe_components(self.models, self.tasks, self.transforms)
+        return build_header(self.config.to_dict(), corpus, models, tasks, transforms,
+                            destinations(self.models, self.clips, self.groups))
 
     def announce_destinations(self) -> None:
         for d in destinations(self.models, self.clips, self.groups):
@@ -164,7 +160,7 @@ class Runner:
                 context.load_audio = NoAudio()
             context.deadline = self.options.request_deadline
             context.down_after = self.options.down_after
-            concurrency = max([getattr(m, "max_concurrency", 1) for m in self.models.values()
+            concurrency = max([m.max_concurrency for m in self.models.values()
                                if not isinstance(m, SupervisedModel)] or [1])
             executor = self.options.executor or LocalExecutor(concurrency)
             with progress_bar(self.console, self.options.quiet) as progress:
@@ -209,9 +205,7 @@ class Runner:
 
     async def _close_models(self) -> None:
         for model in self.models.values():
-            close = getattr(model, "aclose", None)
-            if close is not None:
-                await close()
+            await model.aclose()
 
     def record_served_models(self) -> None:
         """Put in the header what each server said it was (after the run: it is read off the replies)."""

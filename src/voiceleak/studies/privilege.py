@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from voiceleak.attributes import taxonomy
 from voiceleak.corpus.manifest import write_manifest
 from voiceleak.models.base import SupervisedModel, build_model
 from voiceleak.models.cascade import split_stages
@@ -26,6 +25,7 @@ from voiceleak.runner.plan import Cell, RunConfig
 from voiceleak.spec import Spec, parse_spec
 from voiceleak.studies.base import StudyPlan, cells_of
 from voiceleak.tasks.base import build_task
+from voiceleak.tasks.expand import expand_names
 from voiceleak.tasks.identity import identity_tasks
 from voiceleak.types import Clip
 
@@ -70,15 +70,6 @@ def words_only_control(cascade: str, e2e: str) -> str:
     params = {**{f"asr.{k}": v for k, v in asr.params.items()},
               **{f"text.{k}": v for k, v in model.params.items()}}
     return str(Spec("cascade", f"{_head(asr)}+{_head(model)}", params))
-
-
-def sensitive_attributes(clips: Sequence[Clip]) -> list[str]:
-    """Every sensitive taxonomy attribute the corpus labels with at least two classes (not identity)."""
-    present: dict[str, set[str]] = defaultdict(set)
-    for clip in clips:
-        for name, label in clip.labels.items():
-            present[name].add(label)
-    return [a.name for a in taxonomy() if a.sensitive and a.name != "speaker" and len(present[a.name]) >= 2]
 
 
 def cap_per_speaker(clips: Sequence[Clip], limit: int, seed: int) -> list[Clip]:
@@ -137,8 +128,8 @@ def plan_study(study: PrivilegeStudy, clips: Sequence[Clip], out: Path) -> Study
              "control": build_model(control) if control else None}
     names = {role: model.name if model else None for role, model in built.items()}
     supervised = {m.name for m in built.values() if isinstance(m, SupervisedModel)}
-    wanted = study.attributes or sensitive_attributes(clips)
-    attributes = [build_task(f"attribute:{a}").name for a in wanted]
+    wanted = [f"attribute:{a}" for a in study.attributes] or expand_names(["attribute:sensitive"], clips)
+    attributes = [build_task(name).name for name in wanted]
     application_tasks = [build_task(a) for a in study.applications]
     applications = [t.name for t in application_tasks]
     extra = f"names={Path(study.names).resolve()}" if study.names else ""

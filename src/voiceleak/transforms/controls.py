@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from voiceleak.audio import MODEL_RATE, silence, white_noise
 from voiceleak.spec import Spec
-from voiceleak.transforms.base import TransformBase, TransformContext, TransformRole, mark, transforms
+from voiceleak.transforms.base import TransformBase, TransformContext, TransformRole, build_transform, mark, transforms
 from voiceleak.types import Request
 
 VARIANTS = ("silence", "noise", "none", "other")
@@ -53,3 +54,31 @@ class Blind(TransformBase):
 
     def describe(self) -> Mapping[str, Any]:
         return {"name": self.name, "variant": self.variant, "seconds": self.seconds}
+
+
+@transforms.register("sampled", "a control at its own temperature: sampled:0.7 control=blind:silence "
+                                "(HearSay's blind test samples silence at temperature 0.7)")
+class Sampled(TransformBase):
+    """A control decoded at its own temperature; it is the control it wraps (its declared role too)."""
+
+    def __init__(self, spec: Spec) -> None:
+        spec.check_known({"control"})
+        if spec.arg is None:
+            raise ValueError("sampled needs a temperature: sampled:0.7 control=blind:silence")
+        self.temperature = float(spec.arg)
+        self.control = build_transform(spec.get("control", "blind:silence") or "blind:silence")
+        self.name = str(spec)
+        self.role = self.control.role
+
+    def __call__(self, request: Request, context: TransformContext) -> Request:
+        changed = self.control(request, context)
+        # A seed per clip: the control's input is the same silence for every clip, so without it every
+        # sample would share one cache key and one reply; with it, each is an independent, reproducible draw.
+        seed = (changed.decoding.seed or 0) + int(hashlib.sha256(context.clip.id.encode()).hexdigest()[:8], 16)
+        decoding = replace(changed.decoding, temperature=self.temperature, seed=seed)
+        return mark(changed, self.name, decoding=decoding)
+
+    def describe(self) -> Mapping[str, Any]:
+        return {"name": self.name, "temperature": self.temperature, "control": self.control.describe(),
+                "note": "this control's requests are decoded at this temperature, seeded per clip (the run's "
+                        "seed + a hash of the clip id); every other setting keeps the run's decoding"}

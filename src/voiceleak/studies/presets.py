@@ -2,25 +2,20 @@
 
 A preset names attributes, settings (prompt sets), transforms and controls with their own decoding
 and sample count. It expands into the ordinary matrix: tasks `attribute:A prompts=P` for every
-attribute the corpus labels, and each control wrapped in `sampled:T control=C`, a transform that sets
-the control's temperature on each request (the run's decoding stays for everything else). Both are
+attribute the corpus labels, and each control wrapped in `sampled:T control=C` (transforms/controls.py),
+which sets the control's temperature on each request (the run's decoding stays for everything else). Both are
 recorded in the run header like any task or transform.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import yaml
-
-from voiceleak.spec import Spec
-from voiceleak.transforms.base import TransformContext, build_transform, mark, transforms
-from voiceleak.types import Request
 
 
 @dataclass(frozen=True)
@@ -85,31 +80,6 @@ def setting_of(task: str, settings: Mapping[str, str]) -> str:
         if f"prompts={prompts}" in task:
             return name
     return task.split("prompts=", 1)[1] if "prompts=" in task else "direct"
-
-
-@transforms.register("sampled", "a control at its own temperature: sampled:0.7 control=blind:silence "
-                                "(HearSay's blind test samples silence at temperature 0.7)")
-class Sampled:
-    def __init__(self, spec: Spec) -> None:
-        spec.check_known({"control"})
-        if spec.arg is None:
-            raise ValueError("sampled needs a temperature: sampled:0.7 control=blind:silence")
-        self.temperature = float(spec.arg)
-        self.control = build_transform(spec.get("control", "blind:silence") or "blind:silence")
-        self.name = str(spec)
-
-    def __call__(self, request: Request, context: TransformContext) -> Request:
-        changed = self.control(request, context)
-        # A seed per clip: the control's input is the same silence for every clip, so without it every
-        # sample would share one cache key and one reply; with it, each is an independent, reproducible draw.
-        seed = (changed.decoding.seed or 0) + int(hashlib.sha256(context.clip.id.encode()).hexdigest()[:8], 16)
-        decoding = replace(changed.decoding, temperature=self.temperature, seed=seed)
-        return mark(changed, self.name, decoding=decoding)
-
-    def describe(self) -> Mapping[str, Any]:
-        return {"name": self.name, "temperature": self.temperature, "control": self.control.describe(),
-                "note": "this control's requests are decoded at this temperature, seeded per clip (the run's "
-                        "seed + a hash of the clip id); every other setting keeps the run's decoding"}
 
 
 def preset_summary(preset: Preset, labelled: Sequence[str]) -> str:
