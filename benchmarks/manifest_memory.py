@@ -6,7 +6,7 @@ a handful of shared files. Then runs the real commands, each in its own process,
 process's peak resident memory from the kernel (os.wait4 rusage):
 
     voiceleak import commonvoice   N rows, every file's header read for its duration
-    voiceleak import csv           N rows, --no-probe
+    voiceleak import csv           N rows, --no-read-audio
     voiceleak validate             N clips, every file opened and hashed
     voiceleak validate             N clips on shared files, --no-check-audio
 
@@ -144,7 +144,7 @@ def run(root: Path, n: int) -> tuple[list[Step], float]:
             ["import", "commonvoice", str(cv / "train.tsv"), "-o", str(cv / "cv.jsonl")],
         ),
         measure(
-            "import csv --no-probe",
+            "import csv --no-read-audio",
             n,
             [
                 "import",
@@ -154,7 +154,7 @@ def run(root: Path, n: int) -> tuple[list[Step], float]:
                 str(cv / "csv.jsonl"),
                 "--map",
                 "speaker_id=speaker",
-                "--no-probe",
+                "--no-read-audio",
             ],
         ),
         measure("validate (open + hash every file)", n, ["validate", str(cv / "cv.jsonl"), "--json"]),

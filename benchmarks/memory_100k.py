@@ -23,7 +23,8 @@ import json, sys, time
 sys.path.insert(0, {bench!r})
 from common import peak_rss_mb
 from voiceleak.runner.plan import RunConfig
-from voiceleak.runner.run import RunOptions, Runner, report
+from voiceleak.report.build import write_report
+from voiceleak.runner.run import RunOptions, Runner
 start = time.perf_counter()
 runner = Runner(RunConfig(corpus={manifest!r}, models=("uniform",), tasks=("attribute:sex",)),
                 RunOptions(out={out!r}, quiet=True, use_cache=False, resamples=200))
@@ -32,7 +33,7 @@ plan_rss = peak_rss_mb()
 added = runner.execute()
 ran = time.perf_counter()
 run_rss = peak_rss_mb()
-report({out!r}, resamples=200)
+write_report({out!r}, resamples=200)
 print(json.dumps({{"added": added, "plan_s": planned - start, "run_s": ran - planned,
                   "report_s": time.perf_counter() - ran, "plan_rss": plan_rss, "run_rss": run_rss,
                   "peak_rss": peak_rss_mb()}}))

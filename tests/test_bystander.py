@@ -22,6 +22,7 @@ from voiceleak.corpus.validate import validate_manifest
 from voiceleak.report.analyses.bystander import no_audio_llm, speaker_share
 from voiceleak.runner.plan import RunConfig
 from voiceleak.runner.run import Runner, RunOptions
+from voiceleak.studies.execute import report_run
 from voiceleak.tasks.base import build_task
 from voiceleak.tasks.bystander import mixture_fields
 from voiceleak.types import Audio, Outcome, Response
@@ -196,7 +197,7 @@ def test_end_to_end_through_the_runner(small_corpus: Path, tmp_path: Path) -> No
     config = RunConfig(corpus=str(tmp_path / "mix" / "manifest.jsonl"), models=("probe", "uniform"), tasks=tasks)
     runner = Runner(config, RunOptions(out=tmp_path / "run", use_cache=False, resamples=50, quiet=True))
     runner.execute()
-    results = runner.finish()
+    results = report_run(runner)
     records = [json.loads(line) for line in (tmp_path / "run" / "samples.jsonl").read_text().splitlines()
                if line.strip() and '"key"' in line]
     by_task = [r for r in records if r.get("task") == "bystander:sex" and r.get("model") == "uniform"]

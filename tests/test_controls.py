@@ -23,6 +23,7 @@ from voiceleak.runner.log import RunLog
 from voiceleak.runner.plan import RunConfig
 from voiceleak.runner.run import Runner, RunOptions
 from voiceleak.spec import Spec
+from voiceleak.studies.execute import report_run
 from voiceleak.transforms.base import TransformContext, build_transform
 from voiceleak.types import Audio, Clip, Decoding, Request, Response
 
@@ -111,7 +112,7 @@ def _blind_run(corpus: Path, out: Path) -> dict[str, Any]:
                        transforms=("none", *CONTROLS))
     runner = Runner(config, RunOptions(out=out, quiet=True, use_cache=False))
     runner.execute()
-    return runner.finish()
+    return report_run(runner)
 
 
 def test_blind_controls_change_what_a_listening_model_says(corpus: Path, tmp_path: Path) -> None:
@@ -172,5 +173,5 @@ def test_single_speaker_corpus_makes_other_speaker_an_error_not_an_answer(tmp_pa
     records = list(RunLog(tmp_path / "run").records())
     assert {r.outcome for r in records} == {"error"}
     assert all("another speaker" in (r.error or "") for r in records)
-    results = json.loads(json.dumps(runner.finish()))
+    results = json.loads(json.dumps(report_run(runner)))
     assert results["analyses"]["blind"][0]["n_error"] == 2

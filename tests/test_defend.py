@@ -12,10 +12,10 @@ from typer.testing import CliRunner
 
 from voiceleak.cli import app
 from voiceleak.models.base import LocalModel, models
+from voiceleak.report.build import write_report as rebuild_report
 from voiceleak.runner.log import RunLog
 from voiceleak.runner.plan import RunConfig
 from voiceleak.runner.run import Runner, RunOptions
-from voiceleak.runner.run import report as rebuild_report
 from voiceleak.spec import Spec
 from voiceleak.types import Request, Response
 

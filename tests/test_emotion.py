@@ -21,6 +21,7 @@ from voiceleak.runner.run import Runner, RunOptions
 from voiceleak.scoring.parse import parse_answer
 from voiceleak.scoring.scope import VIOLATION, judge_scope_reply
 from voiceleak.spec import Spec
+from voiceleak.studies.execute import report_run
 from voiceleak.tasks.scope import load_scope_set
 from voiceleak.types import Outcome, Request, Response
 
@@ -120,7 +121,7 @@ def test_the_scope_study_counts_inferences_and_their_accuracy(tmp_path: Path) ->
                        transforms=("none", "text-only"))
     runner = Runner(config, RunOptions(out=tmp_path / "run", quiet=True, resamples=200))
     runner.execute()
-    data = runner.finish()["analyses"]["emotion_scope"]
+    data = report_run(runner)["analyses"]["emotion_scope"]
     rows = {(r["task"], r["transform"]): r for r in data["rows"]}
     work = rows[("scope:emotion-work probe=emotion-direct", "none")]
     assert work["n"] == 24 and work["n_speakers"] == 6

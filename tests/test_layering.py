@@ -145,4 +145,5 @@ def test_the_layers_order_as_designed() -> None:
     order = ["voiceleak.types", "voiceleak.models.base", "voiceleak.runner.run", "voiceleak.report.html",
              "voiceleak.studies", "voiceleak.cli.app", "voiceleak"]
     assert [layer_of(m) for m in order] == sorted(layer_of(m) for m in order)
-    assert layer_of("voiceleak.api") == SURFACE and layer_of("voiceleak.studies.presets") == layer_of("voiceleak.studies")
+    assert layer_of("voiceleak.api") == SURFACE
+    assert layer_of("voiceleak.studies.presets") == layer_of("voiceleak.studies")

@@ -19,6 +19,7 @@ import pytest
 from voiceleak.report.html import write_html
 from voiceleak.runner.plan import RunConfig
 from voiceleak.runner.run import Runner, RunOptions
+from voiceleak.studies.execute import report_run
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (make install-test "
@@ -116,11 +117,11 @@ def audit(tmp_path_factory: pytest.TempPathFactory) -> Path:
                            transforms=("none", "blind:silence"))
         runner = Runner(config, RunOptions(out=out, quiet=True))
         runner.execute()
-        runner.finish()
+        report_run(runner)
         sub = RunConfig(corpus=str(manifest), models=("uniform",), tasks=("attribute:sex",))
         sub_runner = Runner(sub, RunOptions(out=out / "extra", quiet=True))
         sub_runner.execute()
-        sub_runner.finish()
+        report_run(sub_runner)
         # the main run's pages again, now that the sub-run exists (what `voiceleak demo` does at its end)
         write_html(out, json.loads((out / "results.json").read_text()))
     finally:

@@ -20,6 +20,7 @@ from voiceleak.models.hf_transformers import TransformersModel
 from voiceleak.report.analyses.verify import verify_cell
 from voiceleak.runner.plan import RunConfig
 from voiceleak.runner.run import Runner, RunOptions
+from voiceleak.studies.execute import report_run
 from voiceleak.tasks.base import build_task
 from voiceleak.tasks.verify import build_pairs, read_confidence, trial_score
 from voiceleak.types import SEVERAL_CLIPS, Audio, Clip, Request, SampleRecord
@@ -161,7 +162,7 @@ def test_verify_runs_over_the_openai_server_and_reports_eer(chat: ChatServer, tm
                        tasks=("verify",), transforms=("none",))
     runner = Runner(config, RunOptions(out=tmp_path / "run", quiet=True, resamples=200))
     runner.execute()
-    results = runner.finish()
+    results = report_run(runner)
     row = results["analyses"]["verify"]["rows"][0]
     assert row["n_trials"] == 24 and row["n_target"] == 12 and row["n_speakers"] == 6 and row["n_error"] == 0
     assert row["n_with_confidence"] == 24

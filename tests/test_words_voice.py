@@ -17,6 +17,7 @@ from voiceleak.corpus.stimuli import VOICES, build_stimuli, claims
 from voiceleak.corpus.validate import validate_manifest
 from voiceleak.runner.plan import RunConfig
 from voiceleak.runner.run import Runner, RunOptions
+from voiceleak.studies.execute import report_run
 from voiceleak.tasks.base import build_task
 from voiceleak.tasks.words_voice import verdict, verdict_fields
 from voiceleak.types import Audio, Clip, Response
@@ -150,7 +151,7 @@ def test_end_to_end_through_the_runner(tmp_path: Path) -> None:
     config = RunConfig(corpus=str(manifest), models=("probe", "uniform"), tasks=("words-voice:sex",))
     runner = Runner(config, RunOptions(out=tmp_path / "run", use_cache=False, resamples=50, quiet=True))
     runner.execute()
-    results = runner.finish()
+    results = report_run(runner)
     rows = {r["model"]: r for r in results["analyses"]["words_voice"]["rows"]}
     assert set(rows) == {"probe", "uniform"}
     for row in rows.values():

@@ -81,6 +81,9 @@ class Intent(StrEnum):
 #: the key of Response.meta (and so of SampleRecord.meta) under which a cascade records the transcript
 #: its text stage saw; read it as `SampleRecord.transcript`
 TRANSCRIPT = "transcript"
+#: the family of a record that carries a study's score (a verification trial's similarity), not an
+#: answer: its study's analysis reads it; it makes no cell of the main table (no figure to show there)
+TRIAL_FAMILY = "trial"
 
 #: the error of a backend asked to send several clips in one request when it can send only one
 SEVERAL_CLIPS = "this backend cannot send more than one clip"

@@ -201,9 +201,9 @@ def judge(responses: dict[str, Response], probes: Sequence[Probe], silence_id: s
 
 async def ask(model: Any, requests: list[Request]) -> list[Response]:
     """Send the requests in the model's batch size, as many batches at once as it allows."""
-    size = max(1, getattr(model, "max_batch", 1))
+    size = max(1, model.max_batch)
     batches = [requests[i:i + size] for i in range(0, len(requests), size)]
-    slots = asyncio.Semaphore(max(1, getattr(model, "max_concurrency", 1)))
+    slots = asyncio.Semaphore(max(1, model.max_concurrency))
 
     async def one(batch: list[Request]) -> list[Response]:
         async with slots:

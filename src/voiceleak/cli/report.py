@@ -10,6 +10,7 @@ from voiceleak.cli.app import app, console, err, fail
 from voiceleak.cli.options import Resamples
 from voiceleak.report.build import write_report
 from voiceleak.report.console import print_summary
+from voiceleak.results import SchemaError
 from voiceleak.runner.log import RunDirError
 
 
@@ -24,7 +25,7 @@ def report(
     """
     try:
         results = write_report(run_dir, resamples=resamples)
-    except (RunDirError, OSError) as exc:  # a full disk or a read-only folder is a message, not a traceback
+    except (RunDirError, OSError, SchemaError) as exc:  # a full disk, a read-only folder, a newer file: a message
         raise fail(str(exc)) from exc
     err.print(f"wrote {run_dir}/results.json, report.html and samples.html")
     print_summary(results, console, run_dir=run_dir)

@@ -25,7 +25,7 @@ from voiceleak.scoring.judgments import apply_judgments
 from voiceleak.scoring.metrics import grouped, summarize
 from voiceleak.spec import SpecError, parse_spec
 from voiceleak.transforms.base import IDENTITY, TransformRole
-from voiceleak.types import SampleRecord, task_family
+from voiceleak.types import TRIAL_FAMILY, SampleRecord, task_family
 
 #: extra analyses plugged in by other modules: name -> function(records, header) -> JSON-able
 ANALYSES: dict[str, Callable[[Sequence[SampleRecord], dict[str, Any]], Any]] = {}
@@ -42,7 +42,8 @@ def analysis(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
 def cells(records: Iterable[SampleRecord]) -> dict[tuple[str, str, str], list[SampleRecord]]:
     out: dict[tuple[str, str, str], list[SampleRecord]] = defaultdict(list)
     for record in records:
-        out[(record.model, record.task, record.transform)].append(record)
+        if record.family != TRIAL_FAMILY:  # a trial's score belongs to its study's analysis, not to a cell
+            out[(record.model, record.task, record.transform)].append(record)
     return out
 
 

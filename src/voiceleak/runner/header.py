@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from voiceleak.models.base import Model, describe_model
+from voiceleak.results.schema import HEADER_SCHEMA_VERSION
 from voiceleak.tasks.base import Task, describe_task
 from voiceleak.transforms.base import Transform, describe_transform
 from voiceleak.types import Clip
@@ -62,6 +63,7 @@ def build_header(config: Mapping[str, Any], corpus: Mapping[str, Any], models: M
                  tasks: Mapping[str, Any], transforms: Mapping[str, Any],
                  destinations: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     return {
+        "schema_version": HEADER_SCHEMA_VERSION,
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "voiceleak_version": package_versions().get("voiceleak"),
         "python": platform.python_version(),

@@ -39,7 +39,7 @@ from voiceleak.scoring.verification import (
     split_speakers,
 )
 from voiceleak.transforms.base import IDENTITY, Transform, TransformContext
-from voiceleak.types import Audio, Clip, Outcome, Request, SampleRecord
+from voiceleak.types import TRIAL_FAMILY, Audio, Clip, Outcome, Request, SampleRecord
 
 
 def select_per_speaker(clips: Sequence[Clip], per_speaker: int, seed: int) -> list[Clip]:
@@ -156,7 +156,7 @@ def trial_records(condition: str, attacker: str, trials_set: str, trials: Sequen
             transform=condition, clip_id=trial.test, repeat=0, speaker_id=trial.speaker, labels={}, target=None,
             prompt="", system=None, audio_note="two clips", response=None, error=None,
             outcome=Outcome.ANSWER.value, predicted=None, truth=None, correct=None, value=None, latency_s=0.0,
-            cached=False, meta={"score": round(score, 5), "enrol": trial.enrol, "test": trial.test,
+            cached=False, family=TRIAL_FAMILY, meta={"score": round(score, 5), "enrol": trial.enrol, "test": trial.test,
                                 "target": trial.target})
 
 

@@ -88,8 +88,8 @@ def request_plan(runner: Runner) -> dict[str, int]:
     (the probe, the baselines, transformers) send none."""
     plan: dict[str, int] = {}
     for group in runner.groups:
-        model = runner.models.get(group.model)
-        if getattr(model, "remote_host", None) or getattr(model, "base_url", None):
+        model = runner.models[group.model]
+        if model.remote_host or getattr(model, "base_url", None):  # base_url: a local server, not a member
             plan[group.model] = plan.get(group.model, 0) + group.size
     return plan
 
@@ -125,11 +125,11 @@ def execute(plan: StudyPlan, options: RunOptions, console: Console | None = None
             runner = build_runner(plan, options, console)
             state_requests(runner, max_requests, console)
             added = runner.execute()
+        results = finish(plan, runner, options)  # a study's settling (defend's attackers) can take minutes
     except KeyboardInterrupt as exc:
         console.print(f"[yellow]Interrupted. Every finished sample is in {escape(str(options.out))}; "
                       "run the same command again to resume.[/]")
         raise StudyInterrupted("interrupted") from exc
-    results = finish(plan, runner, options)
     report_dir = plan.report_dir or options.out
     console.print(f"{added} new samples; results in {report_dir}/results.json and {report_dir}/report.html",
                   markup=False)
