@@ -67,16 +67,21 @@ def ask(spec: str, requests: list[Request]) -> list[Response]:
 # Modules whose tests take longest (pytest --durations on 2 cores), run first: with `make test`'s two
 # xdist workers, the long tests start at once instead of leaving one worker busy at the end while the
 # other idles. Order only: a stale entry costs wall time, never a result.
-LONGEST_FIRST = ("test_text_models.py", "test_ray_executor.py", "test_ray_streaming.py", "test_defend.py",
-                 "test_defend_study.py", "test_privilege_cli.py", "test_runner.py", "test_asr_offline.py",
-                 "test_report_browser.py", "test_readme_example.py")
+LONGEST_FIRST = ("test_text_models.py", "test_ray_executor.py", "test_ray_streaming.py",
+                 "test_contracts_recognisers.py", "test_readme_example.py", "test_registration.py",
+                 "test_privilege_cli.py", "test_defend.py", "test_defend_study.py", "test_runner.py",
+                 "test_asr_offline.py", "test_report_browser.py")
 # Tests that start a local Ray cluster share one xdist worker: two clusters on two cores starve each other.
 RAY_MODULES = ("test_ray_",)
+# Modules that load packaged speech models once per process (whisper-base: 20-40 s each): one worker each,
+# so no model is loaded twice.
+ONE_WORKER_MODULES = ("test_contracts_recognisers.py", "test_asr_offline.py")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Longest modules first, then modules with slow tests, then the rest; each module stays whole (its
-    module fixtures are built once) and keeps its own order. Ray tests get one xdist group."""
+    module fixtures are built once) and keeps its own order. Ray tests get one xdist group, and so does
+    each module that loads speech models."""
     modules: dict[str, int] = {}
     for item in items:
         name = item.path.name
@@ -86,6 +91,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         modules[name] = min(modules.get(name, rank), rank)
         if name.startswith(RAY_MODULES):
             item.add_marker(pytest.mark.xdist_group("ray"))
+        elif name in ONE_WORKER_MODULES:
+            item.add_marker(pytest.mark.xdist_group(name))
     order = {name: index for index, name in enumerate(sorted(modules, key=lambda n: modules[n]))}
     items.sort(key=lambda item: order[item.path.name])
 
