@@ -486,11 +486,11 @@ def _disk_full_logging(corpus: Path, tmp_path: Path, server: FaultServer, mp: py
 
 
 def _disk_full_report(corpus: Path, tmp_path: Path, server: FaultServer, mp: pytest.MonkeyPatch) -> Case:
-    from voiceleak.runner import run as run_module
+    from voiceleak.report import build
 
     def full(*_: Any, **__: Any) -> None:
         raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "r" / "results.json"))
-    mp.setattr(run_module, "write_results", full)
+    mp.setattr(build, "atomic_write_text", full)
     return Case(["run", "-c", str(corpus), "-m", "uniform", "-o", str(tmp_path / "r")],
                 ["samples are safe", "results.json", "No space left", "voiceleak report"], code=2)
 

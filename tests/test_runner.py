@@ -18,6 +18,7 @@ from voiceleak.runner.log import RunDirError, RunLog
 from voiceleak.runner.plan import RunConfig
 from voiceleak.runner.run import Runner, RunOptions
 from voiceleak.spec import Spec
+from voiceleak.studies.execute import report_run
 from voiceleak.types import Request, Response
 
 # A stand-in that answers one request at a time. With VOICELEAK_TEST_HOLD_AFTER=k in its environment it
@@ -56,7 +57,7 @@ def _run(corpus: Path, out: Path, models: tuple[str, ...] = ("probe", "majority"
     config = RunConfig(corpus=str(corpus), models=models, tasks=("attribute", "speaker-id"), transforms=transforms)
     runner = Runner(config, RunOptions(out=out, quiet=True))
     runner.execute()
-    runner.finish()
+    report_run(runner)
     return runner
 
 
@@ -102,7 +103,7 @@ def test_clip_broken_after_validation_is_an_error_record_and_the_run_goes_on(cor
     runner = Runner(config, RunOptions(out=out, quiet=True))  # validates the corpus: all clips are fine
     (corpus.parent / "audio" / "f2-1.wav").write_bytes(b"corrupt")  # then a file breaks mid-run
     runner.execute()
-    runner.finish()
+    report_run(runner)
     records = list(RunLog(out).records())
     broken = [r for r in records if r.clip_id == "f2-1"]
     assert broken and all(r.outcome == "error" and "f2-1.wav" in (r.error or "") for r in broken)

@@ -211,12 +211,6 @@ class Runner:
         """Put in the header what each server said it was (after the run: it is read off the replies)."""
         self.log.update_header(served_models=served_models(self.log))
 
-    def finish(self) -> dict[str, Any]:
-        """DEPRECATED (goes with `report` below): served models, then the report. Studies and `run`
-        finish through `voiceleak.studies.execute`, which builds the report from the study layer."""
-        self.record_served_models()
-        return report(self.options.out, resamples=self.options.resamples)
-
 
 def served_models(log: RunLog) -> dict[str, dict[str, list[str]]]:
     """What each server or checkpoint said it was (served model name, system fingerprint), as seen
@@ -228,12 +222,3 @@ def served_models(log: RunLog) -> dict[str, dict[str, list[str]]]:
             if value:
                 seen.setdefault(record.model, {}).setdefault(name, set()).add(str(value))
     return {model: {name: sorted(values) for name, values in fields.items()} for model, fields in seen.items()}
-
-
-def report(run_dir: Path | str, resamples: int = 1000) -> dict[str, Any]:
-    """DEPRECATED shim, to be deleted with `Runner.finish`: the report layer's `report.build.write_report`
-    (what every entry point writes). Its import goes up a layer, which is why it must go: callers use
-    `voiceleak.report.build.write_report`, studies `voiceleak.studies.execute`."""
-    from voiceleak.report.build import write_report
-
-    return write_report(run_dir, resamples=resamples)
