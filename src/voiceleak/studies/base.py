@@ -3,6 +3,8 @@ reads, and where its report is built. A plain `voiceleak run` is the study of th
 
 from __future__ import annotations
 
+import random
+from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,6 +13,7 @@ from typing import Any
 from voiceleak.runner.log import RunLog
 from voiceleak.runner.plan import Cell, RunConfig
 from voiceleak.runner.run import TextInputs
+from voiceleak.types import Clip
 
 
 @dataclass(frozen=True)
@@ -43,3 +46,17 @@ def plain_run(config: RunConfig) -> StudyPlan:
 def cells_of(triples: Sequence[tuple[str, str, str]]) -> tuple[Cell, ...]:
     """Cells from (model, task, transform) triples, each over every clip its task selects; repeats dropped."""
     return tuple(Cell(m, t, x) for m, t, x in dict.fromkeys(triples))
+
+
+def per_speaker(clips: Sequence[Clip], limit: int, seed: str) -> list[Clip]:
+    """At most `limit` clips of each speaker (a clip without a speaker id is its own), drawn with `seed`
+    from each speaker's clips in id order; the corpus order is kept. Balances the units of resampling."""
+    by_speaker: dict[str, list[Clip]] = defaultdict(list)
+    for clip in clips:
+        by_speaker[clip.speaker_id or clip.id].append(clip)
+    rng = random.Random(seed)
+    keep: set[str] = set()
+    for speaker in sorted(by_speaker):
+        members = sorted(by_speaker[speaker], key=lambda c: c.id)
+        keep.update(c.id for c in rng.sample(members, min(limit, len(members))))
+    return [c for c in clips if c.id in keep]

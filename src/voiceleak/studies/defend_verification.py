@@ -15,8 +15,6 @@ does not hold yet.
 
 from __future__ import annotations
 
-import random
-from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -38,19 +36,14 @@ from voiceleak.scoring.verification import (
     semi_informed_scores,
     split_speakers,
 )
+from voiceleak.studies.base import per_speaker
 from voiceleak.transforms.base import IDENTITY, Transform, TransformContext
 from voiceleak.types import TRIAL_FAMILY, Audio, Clip, Outcome, Request, SampleRecord
 
 
-def select_per_speaker(clips: Sequence[Clip], per_speaker: int, seed: int) -> list[Clip]:
-    """Up to `per_speaker` clips of each speaker (seeded), in corpus order."""
-    by_speaker: dict[str, list[Clip]] = defaultdict(list)
-    for clip in clips:
-        by_speaker[clip.speaker_id or clip.id].append(clip)
-    rng = random.Random(f"subset:{seed}")
-    chosen = {c.id for speaker in sorted(by_speaker)
-              for c in rng.sample(by_speaker[speaker], min(per_speaker, len(by_speaker[speaker])))}
-    return [c for c in clips if c.id in chosen]
+def select_per_speaker(clips: Sequence[Clip], per_speaker_limit: int, seed: int) -> list[Clip]:
+    """Up to `per_speaker_limit` clips of each speaker (seeded), in corpus order."""
+    return per_speaker(clips, per_speaker_limit, f"subset:{seed}")
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,6 @@ so `voiceleak report` rebuilds the analysis from the log alone. It logs, caches 
 
 from __future__ import annotations
 
-import random
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +21,7 @@ from voiceleak.models.cascade import split_stages
 from voiceleak.report.verdict import Thresholds
 from voiceleak.runner.plan import Cell, RunConfig
 from voiceleak.spec import Spec, parse_spec
-from voiceleak.studies.base import StudyPlan, cells_of
+from voiceleak.studies.base import StudyPlan, cells_of, per_speaker
 from voiceleak.tasks.base import build_task
 from voiceleak.tasks.expand import expand_names
 from voiceleak.tasks.identity import identity_tasks
@@ -73,16 +71,8 @@ def words_only_control(cascade: str, e2e: str) -> str:
 
 
 def cap_per_speaker(clips: Sequence[Clip], limit: int, seed: int) -> list[Clip]:
-    """At most `limit` clips per speaker, seeded; keeps the corpus order. Balances the bootstrap clusters."""
-    by_speaker: dict[str, list[Clip]] = defaultdict(list)
-    for clip in clips:
-        by_speaker[clip.speaker_id or clip.id].append(clip)
-    rng = random.Random(f"privilege:{seed}")
-    keep: set[str] = set()
-    for speaker in sorted(by_speaker):
-        members = sorted(by_speaker[speaker], key=lambda c: c.id)
-        keep.update(c.id for c in rng.sample(members, min(limit, len(members))))
-    return [c for c in clips if c.id in keep]
+    """At most `limit` clips per speaker, seeded; keeps the corpus order (the study's own seed string)."""
+    return per_speaker(clips, limit, f"privilege:{seed}")
 
 
 def subset_manifest(clips: Sequence[Clip], out: Path, limit: int, seed: int) -> Path:
