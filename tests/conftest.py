@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from voiceleak.models.base import build_model
+from voiceleak.models.base import LocalModel, build_model, models
 from voiceleak.types import Request, Response
 
 RATE = 16_000
@@ -134,3 +134,17 @@ def isolated_cache(tmp_path: Path) -> Iterator[Path]:
         os.environ.pop("VOICELEAK_CACHE", None)
     else:
         os.environ["VOICELEAK_CACHE"] = previous
+
+
+@models.register("test-first-choice", "test only: a text stage that answers the first choice")
+class FirstChoice(LocalModel):
+    """A cascade's text stage for tests that count what the recogniser does (asr, defend)."""
+
+    def __init__(self, spec: Any) -> None:
+        self.name = str(spec)
+
+    def identity(self) -> dict[str, Any]:
+        return {"name": self.name}
+
+    async def generate(self, requests: list[Request]) -> list[Response]:
+        return [Response(r.id, r.choices[0] if r.choices else "ok") for r in requests]

@@ -12,15 +12,14 @@ import numpy as np
 import pytest
 
 from conftest import ask
-from voiceleak.models import build_model, models
+from voiceleak.models import build_model
 from voiceleak.models.asr import transcribers
 from voiceleak.models.asr.model import RecogniserModel
-from voiceleak.models.base import LocalModel
 from voiceleak.runner.log import RunLog
 from voiceleak.runner.plan import RunConfig
 from voiceleak.runner.run import Runner, RunOptions
 from voiceleak.spec import Spec, SpecError
-from voiceleak.types import Audio, Intent, Request, Response
+from voiceleak.types import Audio, Intent, Request
 
 
 @transcribers.register("test-words", "test only: a counting recogniser that says how much it heard")
@@ -44,18 +43,6 @@ class Words:
 class Polyglot(Words):
     def detect_language(self, audios: Sequence[Audio]) -> list[tuple[str, float]]:
         return [("es", 0.9) for _ in audios]
-
-
-@models.register("test-asr-text", "test only: a text stage that answers the first choice")
-class FirstChoice(LocalModel):
-    def __init__(self, spec: Spec) -> None:
-        self.name = str(spec)
-
-    def identity(self) -> Mapping[str, Any]:
-        return {"name": self.name}
-
-    async def generate(self, requests: Sequence[Request]) -> list[Response]:
-        return [Response(r.id, r.choices[0] if r.choices else "ok") for r in requests]
 
 
 @pytest.fixture(autouse=True)
@@ -107,7 +94,7 @@ def test_a_cascade_reuses_the_transcripts_of_the_asr_model() -> None:
     audio = tone(5000)
     ask("asr:test-words", [Request("t", "", audio, intent=Intent.TRANSCRIBE)])
     assert len(Words.calls) == 1
-    replies = ask("cascade:test-words+test-asr-text",
+    replies = ask("cascade:test-words+test-first-choice",
                   [Request("q", "Male or female?", audio, choices=("male", "female"))])
     assert replies[0].ok and replies[0].meta["transcript"] == "hello there"
     assert len(Words.calls) == 1  # the same recogniser, the same audio: one transcription in all

@@ -11,14 +11,13 @@ from typing import Any, ClassVar
 import pytest
 
 from voiceleak.models.asr import transcribers
-from voiceleak.models.base import LocalModel, models
 from voiceleak.runner.log import RunLog
 from voiceleak.runner.plan import RunConfig
 from voiceleak.runner.run import Runner, RunOptions
 from voiceleak.spec import Spec
 from voiceleak.studies.defend import DefendConfig, plan_defend, study
 from voiceleak.studies.execute import StudyInterrupted, execute
-from voiceleak.types import Audio, Request, Response
+from voiceleak.types import Audio
 
 DEFENSE = "bandlimit:3400"  # deterministic: the same defended audio, so the same cache keys, every run
 ASR = "asr:test-defend-asr"
@@ -46,18 +45,6 @@ class Counting:
             Counting.calls.append(audio.content_hash())
             out.append("hello there")
         return out
-
-
-@models.register("test-defend-text", "test only: a text stage that answers the first choice")
-class FirstChoice(LocalModel):
-    def __init__(self, spec: Spec) -> None:
-        self.name = str(spec)
-
-    def identity(self) -> Mapping[str, Any]:
-        return {"name": self.name}
-
-    async def generate(self, requests: Sequence[Request]) -> list[Response]:
-        return [Response(r.id, r.choices[0] if r.choices else "ok") for r in requests]
 
 
 @pytest.fixture(autouse=True)
@@ -105,7 +92,7 @@ def test_the_same_audio_is_transcribed_once_across_defend_a_run_and_a_cascade(co
     assert len(records) == 48 and all(r.cached for r in records) and len(Counting.calls) == 48
 
     # A cascade with the same recogniser reads the same transcripts instead of transcribing again.
-    config = RunConfig(corpus=str(corpus), models=("cascade:test-defend-asr+test-defend-text",),
+    config = RunConfig(corpus=str(corpus), models=("cascade:test-defend-asr+test-first-choice",),
                        tasks=("attribute:sex",), transforms=("none", DEFENSE))
     Runner(config, RunOptions(out=tmp_path / "cascade", quiet=True)).execute()
     answered = list(RunLog(tmp_path / "cascade").records())
