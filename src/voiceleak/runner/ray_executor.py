@@ -117,7 +117,7 @@ def _supervised_group(recipe: Recipe, group: WorkGroup, pending: list[tuple[str,
     return [r.to_json() for r in records]
 
 
-def _as_they_land(dataset: Any, answers: Any) -> Iterator[list[str]]:
+def _as_they_land(dataset: Any, answers: Any) -> Iterator[list[dict[str, Any]]]:
     """Records from the actors' queue as each answer lands; the batches' own copies only fill gaps.
 
     The dataset is consumed in a thread (it blocks until a whole batch is done); the generator polls
@@ -162,14 +162,15 @@ def _drain(answers: Any) -> list[str]:
     return [str(line) for line in answers.get_nowait_batch(size)] if size else []
 
 
-def _unseen(lines: Sequence[str], seen: set[str]) -> list[str]:
-    """The lines whose record key was not yielded yet (each answer reaches the driver twice)."""
+def _unseen(lines: Sequence[str], seen: set[str]) -> list[dict[str, Any]]:
+    """The records (parsed once, here) whose key was not yielded yet: each answer reaches the driver
+    twice, from the queue and in its batch."""
     out = []
     for line in lines:
-        key = json.loads(line)["key"]
-        if key not in seen:
-            seen.add(key)
-            out.append(line)
+        record = json.loads(line)
+        if record["key"] not in seen:
+            seen.add(record["key"])
+            out.append(record)
     return out
 
 
@@ -210,10 +211,10 @@ class RayExecutor:
         for stream in (self._supervised, self._streamed):
             iterator = stream(ray, groups, done, context)
             while (chunk := await asyncio.to_thread(next, iterator, None)) is not None:
-                yield [SampleRecord.from_dict(json.loads(line)) for line in chunk]
+                yield [SampleRecord.from_dict(record) for record in chunk]
 
     def _supervised(self, ray: Any, groups: Sequence[WorkGroup], done: set[str],
-                    context: Any) -> Iterator[list[str]]:
+                    context: Any) -> Iterator[list[dict[str, Any]]]:
         """One Ray task per supervised group: cross-validation needs the whole group at once."""
         remote = ray.remote(num_cpus=1)(_supervised_group)
         futures = []
@@ -224,10 +225,10 @@ class RayExecutor:
                     futures.append(remote.remote(context.recipe, group, pending))
         while futures:
             ready, futures = ray.wait(futures, num_returns=1)
-            yield ray.get(ready[0])
+            yield [json.loads(line) for line in ray.get(ready[0])]
 
     def _streamed(self, ray: Any, groups: Sequence[WorkGroup], done: set[str],
-                  context: Any) -> Iterator[list[str]]:
+                  context: Any) -> Iterator[list[dict[str, Any]]]:
         by_model: dict[str, list[int]] = defaultdict(list)
         for index, group in enumerate(groups):
             if not isinstance(context.models[group.model], SupervisedModel):
