@@ -3,8 +3,8 @@
     python benchmarks/calibration.py [--sims 400] [--quick]
 
 Every simulated corpus goes through the same code the report uses (`scoring.metrics.summarize` for
-the main table, `report.analyses.common.paired` for blind / prompt / reasoning comparisons, and
-`report.decision.decision_rows` for decisions over voices × sentences). Speakers differ from each
+the main table, `analysis.common.paired` for blind / prompt / reasoning comparisons, and
+`analysis.decision.decision_rows` for decisions over voices × sentences). Speakers differ from each
 other in every scenario (each has its own answer tendencies), which is what makes clip-level
 statistics lie. Per scenario and number of speakers per class it reports:
 
@@ -26,8 +26,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from voiceleak.report.analyses.common import paired
-from voiceleak.report.decision import decision_rows
+from voiceleak.analysis.common import paired
+from voiceleak.analysis.decision import decision_rows
 from voiceleak.scoring.metrics import summarize
 from voiceleak.scoring.stats import MIN_UNITS, Estimate
 from voiceleak.types import Outcome, SampleRecord

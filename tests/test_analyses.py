@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
-from voiceleak.report.aggregate import aggregate
-from voiceleak.report.analyses.blind import blind_statistics, normalised_entropy
-from voiceleak.report.analyses.fairness import fairness
-from voiceleak.report.analyses.prompts import defense_prompt, reasoning_amplification
-from voiceleak.report.analyses.repeats import repeats
+from voiceleak.analysis.aggregate import aggregate
+from voiceleak.analysis.blind import blind_statistics, normalised_entropy
+from voiceleak.analysis.fairness import fairness
+from voiceleak.analysis.prompts import defense_prompt, reasoning_amplification
+from voiceleak.analysis.repeats import repeats
 from voiceleak.report.html import render
 from voiceleak.types import Outcome, SampleRecord
 

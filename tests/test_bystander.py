@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from conftest import RATE, voice_like, write_corpus
+from voiceleak.analysis.bystander import no_audio_llm, speaker_share
 from voiceleak.corpus.manifest import load_manifest
 from voiceleak.corpus.mixtures import (
     GAP_SECONDS,
@@ -19,7 +20,6 @@ from voiceleak.corpus.mixtures import (
     plan_mixtures,
 )
 from voiceleak.corpus.validate import validate_manifest
-from voiceleak.report.analyses.bystander import no_audio_llm, speaker_share
 from voiceleak.runner.plan import RunConfig
 from voiceleak.runner.run import Runner, RunOptions
 from voiceleak.studies.execute import report_run

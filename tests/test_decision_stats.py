@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from scipy.stats import ttest_ind
 
+from voiceleak.analysis.decision import decision_analysis, decision_rows
+from voiceleak.analysis.scope import scope_analysis
 from voiceleak.models.text.transcript import wrap
-from voiceleak.report.decision import decision_analysis, decision_rows
-from voiceleak.report.scope import scope_analysis
 from voiceleak.spec import parse_spec
 from voiceleak.tasks.scope import ScopeTask
 from voiceleak.types import Outcome, SampleRecord

@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
+from voiceleak.analysis.aggregate import Declared, aggregate, load_records
 from voiceleak.models.base import Architecture, AudioModel, Role, build_model, describe_model, models
 from voiceleak.models.baselines import UniformBaseline
 from voiceleak.registry import Registry
-from voiceleak.report.aggregate import Declared, aggregate, load_records
 from voiceleak.report.findings import kind_of
 from voiceleak.runner.plan import RunConfig
 from voiceleak.runner.run import Runner, RunOptions
@@ -157,6 +157,29 @@ def test_a_declared_control_reads_as_one_whatever_its_name(registered: list[tupl
     cells = {c["transform"]: c for c in aggregate(records, header, resamples=20)["cells"]}
     assert cells["hush"]["transform_role"] == "control" and kind_of(cells["hush"]) == "blind"
     assert cells[IDENTITY]["transform_role"] == "identity" and kind_of(cells[IDENTITY]) == "model"
+
+
+def test_a_cell_leads_with_the_first_metric_its_task_declared() -> None:
+    from voiceleak.report.console import summary_tables
+    from voiceleak.results.files import parse_results
+    from voiceleak.results.frames import headline
+
+    who = build_task("identity")  # declares accuracy first: an open set has no leakage over a null
+    assert who.metrics[0] == "accuracy"
+    header = {"tasks": {"identity": describe_task(who), "attribute:sex": describe_task(build_task("attribute:sex"))},
+              "models": {"m": {"name": "m"}}}
+    records = [record("m", task, IDENTITY, f"c{i}", f"s{i}", labels={"sex": sex}, truth=sex, predicted=sex)
+               for task in ("identity", "attribute:sex") for i, sex in enumerate(["Male", "Female"] * 4)]
+    results = aggregate(records, header, resamples=20)
+    cells = {c["task"]: c for c in results["cells"]}
+    assert cells["identity"]["headline"] == "accuracy" and cells["attribute:sex"]["headline"] == "leakage"
+    typed = {c.task: c for c in parse_results(json.loads(json.dumps(results, default=str)), Path("r.json")).cells}
+    assert headline(typed["identity"])[0] == "accuracy" and headline(typed["attribute:sex"])[0] == "leakage"
+    rows = {row: cell for row, cell in zip(summary_tables(results)[0].columns[0].cells,
+                                           summary_tables(results)[0].columns[3].cells, strict=True)}
+    assert str(rows["identity"]).startswith("acc. 100") and str(rows["sex"]).startswith("+")
+    # a header written before tasks declared metrics: leakage, as the report led with then
+    assert Declared({}).metrics("attribute:sex")[0] == "leakage"
 
 
 def record(model: str, task: str, transform: str, clip: str, speaker: str, **changes: Any) -> SampleRecord:

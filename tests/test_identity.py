@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from voiceleak.report.identity import identity_report, length_buckets, majority
+from voiceleak.analysis.identity import identity_report, length_buckets, majority
 from voiceleak.spec import parse_spec
 from voiceleak.tasks.identity import AliasMatcher, IdentityTask, identity_tasks, score_identity
 from voiceleak.types import Audio, Clip, Outcome, Response, SampleRecord

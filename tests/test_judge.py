@@ -18,9 +18,9 @@ from rich.console import Console
 from sklearn.metrics import cohen_kappa_score
 from typer.testing import CliRunner
 
+from voiceleak.analysis.aggregate import load_records
 from voiceleak.cli import app
 from voiceleak.models.base import LocalModel, models
-from voiceleak.report.aggregate import load_records
 from voiceleak.report.build import write_report
 from voiceleak.runner.log import RunLog
 from voiceleak.scoring.judge import JudgeError, parse_verdict

@@ -32,7 +32,7 @@ def registered_after(statement: str) -> dict[str, list[str]]:
     return json.loads(python(
         f"{statement}\n"
         "import json\n"
-        "from voiceleak.report.aggregate import ANALYSES\n"
+        "from voiceleak.analysis.aggregate import ANALYSES\n"
         "from voiceleak.report.html import SECTIONS\n"
         "print(json.dumps({'analyses': list(ANALYSES), 'sections': list(SECTIONS)}))"))
 

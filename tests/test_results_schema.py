@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from voiceleak.report.aggregate import ANALYSES
+from voiceleak.analysis.aggregate import ANALYSES
 from voiceleak.report.build import write_report
 from voiceleak.results import (
     HEADER_SCHEMA_VERSION,

@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 from scipy.stats import ttest_1samp
 
+from voiceleak.analysis.aggregate import role
+from voiceleak.analysis.common import adjust, paired
+from voiceleak.analysis.privilege import build_privilege
 from voiceleak.models.crossval import out_of_fold
-from voiceleak.report.aggregate import role
-from voiceleak.report.analyses.common import adjust, paired
 from voiceleak.report.console import interval_text
-from voiceleak.report.privilege import build_privilege
 from voiceleak.scoring.metrics import summarize
 from voiceleak.scoring.stats import (
     Estimate,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from voiceleak.report.verdict import Gap, Outcome, Thresholds, Utility, decide
+from voiceleak.analysis.verdict import Gap, Outcome, Thresholds, Utility, decide
 
 T = Thresholds(min_leak_gap=0.10, max_utility_loss=0.05)
 SEX_GAP = Gap("sex", 0.41, 0.35, 0.47, e2e_low=0.40)

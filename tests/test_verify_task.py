@@ -16,8 +16,8 @@ import pytest
 from conftest import SPEAKERS, ask, voice_like, write_corpus
 from servers.chat_server import ChatServer
 from servers.gemini_server import GeminiServer
+from voiceleak.analysis.verify import verify_cell
 from voiceleak.models.hf_transformers import TransformersModel
-from voiceleak.report.analyses.verify import verify_cell
 from voiceleak.runner.plan import RunConfig
 from voiceleak.runner.run import Runner, RunOptions
 from voiceleak.studies.execute import report_run

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from rich.console import Console
 
-from voiceleak.report.aggregate import load_records
+from voiceleak.analysis.aggregate import load_records
 from voiceleak.results.files import read_header, read_results
 from voiceleak.results.frames import cells_frame, samples_frame
 from voiceleak.results.schema import Header, Results

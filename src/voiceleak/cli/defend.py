@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from voiceleak.analysis.defenses import ATTACKER
 from voiceleak.cli.app import app, console, err, fail
 from voiceleak.cli.options import (
     Config,
@@ -27,7 +28,7 @@ from voiceleak.cli.options import (
 from voiceleak.cli.study import run_study
 from voiceleak.corpus.demo import demo_manifest
 from voiceleak.report.console import print_summary
-from voiceleak.report.defenses import ATTACKER, print_defenses
+from voiceleak.report.sections.defenses import print_defenses
 from voiceleak.runner.run import RunOptions
 from voiceleak.studies.defend import DefendConfig, study
 

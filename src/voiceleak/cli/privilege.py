@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
+from voiceleak.analysis.verdict import Thresholds
 from voiceleak.cli.app import app, console, fail
 from voiceleak.cli.options import (
     DEFAULT_CASCADE_MODEL,
@@ -29,7 +30,6 @@ from voiceleak.corpus.manifest import load_manifest
 from voiceleak.report.console import print_summary
 from voiceleak.report.identity_view import print_identity
 from voiceleak.report.privilege_view import print_privilege
-from voiceleak.report.verdict import Thresholds
 from voiceleak.runner.run import RunOptions
 from voiceleak.studies.privilege import PrivilegeStudy, plan_study
 

@@ -1,9 +1,9 @@
 """Reports: from a run's log to results.json, report.html, samples.html and the audit's index.html.
 
-Importing this package registers every analysis (`aggregate.analysis`) and every HTML section
-(`html.section`) itself, so every entry point — the command line, `voiceleak.report(run_dir)`, a
-notebook — reports the same set. The imports below are that list; their order is the order of the
-analyses in results.json and of the sections in report.html.
+The figures come from `voiceleak.analysis` (computation, which registers every analysis itself);
+this package is their presentation. Importing it registers every HTML section (`html.section`), so
+every entry point — the command line, `voiceleak.report(run_dir)`, a notebook — reports the same set.
+The imports below are that list; their order is the order of the sections in report.html.
 
 `voiceleak.report` is this package (so `voiceleak.report.html` is the HTML module) and is also
 callable: `voiceleak.report(run_dir)` rebuilds a run's results and pages, as documented. A module
@@ -12,6 +12,8 @@ does; it forwards to `report.build.write_report`, the typed entry point (use tha
 checker reads the call). The alternative, a function named `report` in `voiceleak`, hides the
 subpackage: `import voiceleak.report.html` then `voiceleak.report.html` fails.
 """
+# The order of the registering imports below is the order of the output: not sorted.
+# isort: skip_file
 
 from __future__ import annotations
 
@@ -21,10 +23,9 @@ from pathlib import Path
 from typing import Any
 
 # Registration: each module registers its analysis and/or section on import.
-from voiceleak.report import (  # noqa: F401  (the imports register; nothing here is called)
-    analyses,
+from voiceleak.report import (  # noqa: F401  (the imports register, in this order)
+    sections,
     decision_view,
-    defenses,
     hearsay_view,
     identity_view,
     privilege_view,

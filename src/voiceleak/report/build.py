@@ -13,8 +13,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from voiceleak.analysis.aggregate import aggregate, load_records
 from voiceleak.atomic import atomic_write_text
-from voiceleak.report.aggregate import aggregate, load_records
 from voiceleak.report.html import write_html
 from voiceleak.results.files import parse_results
 from voiceleak.results.schema import RESULTS_SCHEMA_VERSION

@@ -102,9 +102,18 @@ def compact(figure: Mapping[str, Any] | None) -> str:
     return text
 
 
-def _cell_text(metrics: dict[str, Any], row_chance: float | None) -> str:
-    figure = metrics.get("leakage") if metrics.get("leakage") is not None else metrics.get("value")
-    text = compact(figure) if metrics.get("leakage") is not None else short(figure)
+#: how a headline other than leakage is named in a leakage table (the task's own value, a WER: bare)
+_HEADLINE_LABELS = {"balanced_accuracy": "bal. acc. ", "accuracy": "acc. ", "accuracy_all": "acc. ",
+                    "refusal_rate": "refused ", "value": "", "value_pooled": "pooled "}
+
+
+def _cell_text(cell: Mapping[str, Any]) -> str:
+    """The cell's headline figure (its task declared it; "leakage" for a closed-set attribute), then
+    how many replies were refused or failed."""
+    metrics = cell["metrics"]
+    name = cell.get("headline") or ("leakage" if metrics.get("leakage") is not None else "value")
+    figure = metrics.get(name)
+    text = compact(figure) if name == "leakage" else _HEADLINE_LABELS.get(name, f"{name} ") + short(figure)
     extras = []
     if metrics.get("n_refusal") or metrics.get("n_blocked"):
         extras.append(f"{metrics.get('n_refusal', 0) + metrics.get('n_blocked', 0)} refused")
@@ -160,12 +169,12 @@ def summary_tables(results: dict[str, Any]) -> list[Table]:
             table.add_column(name + (" (calibration)" if roles.get(model) == "calibration" else ""),
                              justify="right", overflow="fold", no_wrap=False)
         for task in dict.fromkeys(c["task"] for c in cells):
-            row = {c["model"]: c["metrics"] for c in cells if c["task"] == task}
-            fullest = max(row.values(), key=lambda m: m["n_answered"])
+            row = {c["model"]: c for c in cells if c["task"] == task}
+            fullest = max((c["metrics"] for c in row.values()), key=lambda m: m["n_answered"])
             chance = fullest.get("chance")
             table.add_row(task.removeprefix("attribute:"), str(fullest["n"]),
                           "—" if chance is None else f"{chance * 100:.0f}",
-                          *[_cell_text(row[m], chance) if m in row else "" for m in models])
+                          *[_cell_text(row[m]) if m in row else "" for m in models])
         tables.append(table)
     return tables
 

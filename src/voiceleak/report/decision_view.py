@@ -9,9 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from voiceleak.report.console import interval_text, short
-from voiceleak.report.decision import decision_analysis  # noqa: F401  (registers the analysis)
 from voiceleak.report.html import esc, section, table_html
-from voiceleak.report.scope import scope_analysis  # noqa: F401  (registers the analysis)
 
 DECISION_COLUMNS = [
     "model",

@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from voiceleak.analysis.aggregate import cell_family
 from voiceleak.models.base import Architecture, Role
-from voiceleak.report.aggregate import cell_family
 from voiceleak.report.console import interval_suffix, interval_text, transform_role
 from voiceleak.transforms.base import TransformRole
 

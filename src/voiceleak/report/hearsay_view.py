@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from voiceleak.report.aggregate import cell_family
+from voiceleak.analysis.aggregate import cell_family
+from voiceleak.analysis.common import split_prompts
 from voiceleak.report.console import interval_text, transform_role
 from voiceleak.report.html import esc, section, table_html
 from voiceleak.transforms.base import TransformRole
@@ -21,7 +22,8 @@ NAMES = {"hearsay-main": "profiler", "hearsay-defense": "privacy-prompt defense"
 
 
 def setting(task: str) -> str:
-    prompts = task.split("prompts=", 1)[1].split()[0] if "prompts=" in task else "direct"
+    """The task's prompt set (its `prompts=` argument, read by the spec parser), by its HearSay name."""
+    prompts = split_prompts(task)[1]
     return NAMES.get(prompts, prompts)
 
 
@@ -40,7 +42,8 @@ def _attribute_cells(results: Mapping[str, Any]) -> list[Mapping[str, Any]]:
 
 def _applies(results: Mapping[str, Any]) -> bool:
     tasks = {c["task"] for c in _attribute_cells(results)}
-    return any("prompts=hearsay" in t for t in tasks) or len({setting(t) for t in tasks}) > 1
+    settings = {split_prompts(t)[1] for t in tasks}
+    return bool(settings & set(NAMES)) or len(settings) > 1
 
 
 def _figures(cell: Mapping[str, Any]) -> str:

@@ -9,7 +9,6 @@ from rich.console import Console
 from rich.table import Table
 
 from voiceleak.report.html import esc, section, table_html
-from voiceleak.report.identity import identity_analysis  # noqa: F401  (registers the analysis)
 from voiceleak.report.privilege_view import fmt
 from voiceleak.transforms.base import IDENTITY
 

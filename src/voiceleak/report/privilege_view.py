@@ -10,7 +10,6 @@ from rich.table import Table
 
 from voiceleak.report.console import interval_text
 from voiceleak.report.html import esc, section, table_html
-from voiceleak.report.privilege import privilege_analysis  # noqa: F401  (registers the analysis)
 
 ATTRIBUTE_COLUMNS = ("attribute", "clips (speakers)", "end-to-end", "cascade", "e2e − cascade (paired)",
                      "voice adds (e2e − words only)", "voiceprint probe", "blind")

@@ -39,9 +39,12 @@ def _scaled(value: float | None) -> float | None:
 
 
 def headline(cell: Cell) -> tuple[str, Figure | None]:
-    """The figure the report leads with for a cell: leakage for a classification task, else the task's
-    own value (a word error rate), as the console summary chooses."""
+    """The figure the report leads with for a cell: the cell's declared headline (the first of its task's
+    metrics it has); a file written before tasks declared them: leakage, else the task's own value."""
     metrics = cell.metrics
+    declared = getattr(metrics, cell.headline, None) if cell.headline else None
+    if isinstance(declared, Figure):
+        return str(cell.headline), declared
     if metrics.leakage is not None:
         return "leakage", metrics.leakage
     if metrics.value is not None:

@@ -107,6 +107,9 @@ class Cell(Open):
     transform: str
     target: str | None = None
     role: str = "model"  # model | probe | calibration
+    #: the key in `metrics` the cell leads with: the first of its task's declared metrics it has
+    #: (absent in files written before tasks declared them)
+    headline: str | None = None
     metrics: CellMetrics
     by_group: dict[str, dict[str, CellMetrics]] = Field(default_factory=dict)
 

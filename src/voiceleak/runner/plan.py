@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from voiceleak.tasks.base import Task
+from voiceleak.transforms.base import IDENTITY
 from voiceleak.types import Clip, Decoding
 
 
@@ -26,7 +27,7 @@ class RunConfig:
     corpus: str
     models: tuple[str, ...]
     tasks: tuple[str, ...]
-    transforms: tuple[str, ...] = ("none",)
+    transforms: tuple[str, ...] = (IDENTITY,)
     repeats: int = 1
     decoding: Decoding = field(default_factory=Decoding)
     max_per_class: int | None = None

@@ -10,7 +10,7 @@ Then, before the report, the speaker-verification attackers (ignorant, lazy-info
 are scored into the same log (studies.defend_verification explains why they are not cells).
 
 The header's "defend" block declares the study (model, probe, recogniser, tasks, conditions, settings);
-report.defenses reads every figure from the log's records.
+analysis.defenses reads every figure from the log's records.
 """
 
 from __future__ import annotations

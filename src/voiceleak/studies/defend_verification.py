@@ -21,9 +21,9 @@ from typing import Any
 
 import numpy as np
 
+from voiceleak.analysis.defenses import ALL, ATTACKER, EVALUATION, task_name
 from voiceleak.audio import AudioError
 from voiceleak.models.voiceprint import VoiceprintEncoder
-from voiceleak.report.defenses import ALL, ATTACKER, EVALUATION, task_name
 from voiceleak.runner.context import AudioLoader
 from voiceleak.runner.log import RunLog
 from voiceleak.runner.plan import sample_key

@@ -17,6 +17,8 @@ from typing import Any
 
 import yaml
 
+from voiceleak.transforms.base import IDENTITY
+
 
 @dataclass(frozen=True)
 class Preset:
@@ -24,7 +26,7 @@ class Preset:
     description: str
     attributes: tuple[str, ...]
     settings: Mapping[str, str]
-    transforms: tuple[str, ...] = ("none",)
+    transforms: tuple[str, ...] = (IDENTITY,)
     controls: tuple[Mapping[str, Any], ...] = ()
     decoding: Mapping[str, Any] = field(default_factory=dict)
 
@@ -70,7 +72,7 @@ def load_preset(name: str) -> Preset:
                     for k, v in settings.items()}
     return Preset(name=data["name"], description=data.get("description", ""),
                   attributes=tuple(data["attributes"]), settings=settings,
-                  transforms=tuple(data.get("transforms") or ["none"]),
+                  transforms=tuple(data.get("transforms") or [IDENTITY]),
                   controls=tuple(data.get("controls") or ()), decoding=data.get("decoding") or {})
 
 

@@ -15,19 +15,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from voiceleak.analysis.verdict import Thresholds
 from voiceleak.corpus.manifest import write_manifest
 from voiceleak.models.base import SupervisedModel, build_model
 from voiceleak.models.cascade import split_stages
-from voiceleak.report.verdict import Thresholds
 from voiceleak.runner.plan import Cell, RunConfig
 from voiceleak.spec import Spec, parse_spec
 from voiceleak.studies.base import StudyPlan, cells_of, per_speaker
 from voiceleak.tasks.base import build_task
 from voiceleak.tasks.expand import expand_names
 from voiceleak.tasks.identity import identity_tasks
+from voiceleak.transforms.base import IDENTITY
 from voiceleak.types import Clip
-
-NONE = "none"
 
 
 @dataclass(frozen=True)
@@ -88,17 +87,17 @@ def privilege_cells(roles: dict[str, Any], supervised: set[str], value_tasks: se
     r = roles
     cells: list[tuple[str, str, str]] = []
     for task in r["attributes"]:
-        cells += [(m, task, NONE) for m in (r["e2e"], r["cascade"], r["probe"], r["control"]) if m]
+        cells += [(m, task, IDENTITY) for m in (r["e2e"], r["cascade"], r["probe"], r["control"]) if m]
         if r["blind"]:
             cells.append((r["e2e"], task, r["blind"]))
     for task in r["identity"]:
         # the probe's closed-set identification is the speaker-id task, not these open questions
-        cells += [(m, task, NONE) for m in (r["e2e"], r["cascade"]) if m not in supervised]
+        cells += [(m, task, IDENTITY) for m in (r["e2e"], r["cascade"]) if m not in supervised]
     for task in r["applications"]:
         if task in r["attributes"] or task in r["identity"]:
             continue
         # An attacker trained on labels cannot serve a value-type application (transcription).
-        cells += [(m, task, NONE) for m in (r["e2e"], r["cascade"])
+        cells += [(m, task, IDENTITY) for m in (r["e2e"], r["cascade"])
                   if not (m in supervised and task in value_tasks)]
     return cells_of(cells)
 
@@ -131,7 +130,7 @@ def plan_study(study: PrivilegeStudy, clips: Sequence[Clip], out: Path) -> Study
     models = [t for t in (study.e2e, cascade, study.probe, control) if t]
     config = RunConfig(corpus=corpus, models=tuple(dict.fromkeys(models)),
                        tasks=tuple(dict.fromkeys([*attributes, *applications, *identity])),
-                       transforms=(NONE, blind) if blind else (NONE,), seed=study.seed)
+                       transforms=(IDENTITY, blind) if blind else (IDENTITY,), seed=study.seed)
     roles = {**names, "blind": blind, "attributes": attributes, "applications": applications,
              "identity": identity, "thresholds": study.thresholds.to_dict(), "stand_in": stand_in,
              "notes": notes, "source_corpus": str(Path(study.corpus).resolve()),

@@ -23,8 +23,9 @@ from voiceleak.registry import Registry, fill_defaults
 from voiceleak.spec import Spec, parse_spec
 from voiceleak.types import Audio, Clip, Intent, Outcome, Request, Response, Score
 
-#: the figures of a closed-set cell (results.json "metrics"), in the order a report shows them
-CLASS_METRICS = ("balanced_accuracy", "leakage", "accuracy", "refusal_rate")
+#: the figures of a closed-set cell (results.json "metrics"), in the order a report shows them; the first
+#: one a cell has is its headline (results.json cell "headline": the console's tables, the cells frame)
+CLASS_METRICS = ("leakage", "balanced_accuracy", "accuracy", "refusal_rate")
 #: the figures of a cell scored by a number per sample (word error rate...)
 VALUE_METRICS = ("value", "value_pooled", "refusal_rate")
 
@@ -34,7 +35,8 @@ class Task(Protocol):
     name: str
     #: the family the task was registered as ("attribute", "decision"...): stored in every record
     family: str
-    #: the results figures the task's cells headline (CLASS_METRICS or VALUE_METRICS, or its own)
+    #: the results figures the task's cells headline, in order (CLASS_METRICS or VALUE_METRICS, or its
+    #: own): the first one a cell has is the cell's "headline" in results.json
     metrics: tuple[str, ...]
     #: what every request of the task asks for (a cascade transcribes a TRANSCRIBE request itself)
     intent: Intent

@@ -3,7 +3,7 @@
 `decision:NAME` renders one prompt set of `tasks/decisions/NAME.yaml` (or a user's file of the same
 shape): a system text, a user template, and the answer kind - `yesno`, `score` (1-10) or `choice`
 among `options`. There is no right answer: the measurement is whether the decision changes with the
-voice when the words are the same (see `report.decision`), so the task applies only to clips with a
+voice when the words are the same (see `analysis.decision`), so the task applies only to clips with a
 transcript, which is what pairs clips saying the same sentence in different voices.
 
 Score.predicted holds the decision ("yes", "no", "7", an option); Score.value its number (1/0 or the

@@ -1,23 +1,10 @@
-"""The judge in the report: how many unparseable replies it rescued, and how far it agrees with the parser.
-
-The figures come from header["judge"], which `scoring.judgments.apply_judgments` sets when the run
-directory holds judgments.jsonl (written by `voiceleak judge`).
-"""
+"""The section of report.html for the judge (the figures: `analysis.judging`)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
-from voiceleak.report.aggregate import analysis
 from voiceleak.report.html import esc, section
-from voiceleak.types import SampleRecord
-
-
-@analysis("judge")
-def judge_analysis(records: Sequence[SampleRecord], header: dict[str, Any]) -> dict[str, Any] | None:
-    summary = header.get("judge")
-    return dict(summary) if summary else None
 
 
 @section("judge")

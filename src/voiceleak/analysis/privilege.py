@@ -18,8 +18,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from voiceleak.report.aggregate import analysis
-from voiceleak.report.verdict import Gap, Thresholds, Utility, decide
+from voiceleak.analysis.aggregate import analysis
+from voiceleak.analysis.verdict import Gap, Thresholds, Utility, decide
 from voiceleak.scoring.stats import (
     LEVEL,
     Estimate,

@@ -1,4 +1,4 @@
-"""What the analyses share: cells, pairing on the same clips, paired tests over speakers, Holm, HTML bits.
+"""What the analyses share: cells, pairing on the same clips, paired tests over speakers, Holm.
 
 Paired comparisons use "correct over valid replies" (refusals and unparseable replies count as not
 correct, errors drop the pair), so both sides are measured on exactly the same clips whatever
@@ -13,8 +13,6 @@ from typing import Any
 
 import numpy as np
 
-from voiceleak.report.console import pct
-from voiceleak.report.html import esc, table_html
 from voiceleak.scoring.metrics import rate as metric_rate
 from voiceleak.scoring.stats import Estimate, adjust_family, paired_difference
 from voiceleak.spec import Spec, SpecError, parse_spec
@@ -117,30 +115,5 @@ def task_classes(header: Mapping[str, Any], task: str) -> list[str]:
     return [str(c) for c in described.get("classes") or []]
 
 
-# -- HTML ---------------------------------------------------------------------------------------
-
-def p_value(figure: Mapping[str, Any] | None) -> str:
-    """The Holm-adjusted p of a paired difference over speakers, or "n/a"."""
-    if figure and figure.get("calibration"):
-        return "calibration run"
-    if not figure or figure.get("p_value") is None:
-        return "n/a"
-    adjusted = figure.get("p_adjusted")
-    return f"{adjusted:.3g}" if adjusted is not None else f"{figure['p_value']:.3g}"
-
-
-def share(value: float | None) -> str:
-    return "n/a" if value is None else f"{value * 100:.1f}"
-
-
-def section_html(title: str, note: str, headers: list[str], rows: list[list[object]], left: int = 3,
-                 notes: Mapping[str, str] | None = None) -> str:
-    """A titled table with its note; `notes` (model -> what it stands in for) go between them."""
-    if not rows:
-        return ""
-    extra = "".join(f"<p class='note'>{esc(m)}: {esc(w)}</p>" for m, w in (notes or {}).items())
-    return f"<h2>{esc(title)}</h2><p class=\"note\">{esc(note)}</p>" + extra + table_html(headers, rows, left=left)
-
-
-__all__ = ["REAL_AUDIO", "Cell", "adjust", "answered", "by_cell", "hits", "indicator", "p_value", "paired",
-           "pairs", "pct", "rate", "section_html", "share", "split_prompts", "task_classes", "valid"]
+__all__ = ["REAL_AUDIO", "Cell", "adjust", "answered", "by_cell", "hits", "indicator", "paired", "pairs", "rate",
+           "split_prompts", "task_classes", "valid"]

@@ -18,8 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from voiceleak.analysis.aggregate import Declared, analysis
 from voiceleak.corpus.manifest import iter_manifest
-from voiceleak.report.aggregate import Declared, analysis
 from voiceleak.scoring.metrics import unit_share
 from voiceleak.scoring.stats import Units
 from voiceleak.types import Clip, Outcome, SampleRecord

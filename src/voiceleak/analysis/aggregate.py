@@ -54,6 +54,15 @@ _LEGACY_CONTROLS = {"blind": TransformRole.CONTROL, "sampled": TransformRole.CON
                     "text-only": TransformRole.WORDS_ONLY}
 
 
+#: what the report led with before tasks declared their metrics
+_LEGACY_METRICS = ("leakage", "value", "accuracy_all")
+
+
+def headline(declared: Sequence[str], metrics: Mapping[str, Any]) -> str | None:
+    """The cell's headline: the first figure its task declared that the cell has (None: none has)."""
+    return next((name for name in declared if metrics.get(name) is not None), None)
+
+
 def _legacy_model(described: Mapping[str, Any]) -> tuple[Role, Architecture]:
     kind = str(described.get("kind", ""))
     return (_LEGACY_ROLES.get(kind, Role.MODEL),
@@ -92,6 +101,12 @@ class Declared:
         """The calibration runs among `models`: intervals shown, no p-value of theirs a finding."""
         return frozenset(m for m in models if self.role(m) is Role.CALIBRATION)
 
+    def metrics(self, task: str) -> tuple[str, ...]:
+        """The figures `task` declared for its cells, headline first (a header written before tasks
+        declared them: leakage, else the task's own value, as the report led with then)."""
+        described = (self.header.get("tasks") or {}).get(task) or {}
+        return tuple(described.get("metrics") or _LEGACY_METRICS)
+
     def transform(self, name: str) -> TransformRole:
         described = (self.header.get("transforms") or {}).get(name) or {}
         found = described.get("role")
@@ -127,11 +142,12 @@ def aggregate(records: Sequence[SampleRecord], header: dict[str, Any], resamples
         labels = group_labels if group_labels is not None else sorted(
             {name for r in members for name in r.labels if name != target})
         model_role, architecture = declared.model(model)
+        metrics = summarize(members)
         results_cells.append({
             "model": model, "task": task, "transform": transform, "target": target, "family": members[0].family,
             "role": model_role.value, "architecture": architecture.value,
             "transform_role": declared.transform(transform).value,
-            "metrics": summarize(members),
+            "headline": headline(declared.metrics(task), metrics), "metrics": metrics,
             "by_group": {label: grouped(members, label) for label in labels},
         })
     return {
@@ -155,5 +171,3 @@ def write_results(run_dir: Path | str, results: dict[str, Any]) -> Path:
     atomic_write_text(path, json.dumps(finite(results), indent=2, default=str, allow_nan=False))
     return path
 
-
-from voiceleak.report import analyses  # noqa: E402,F401  (registers the built-in analyses and sections)

@@ -14,9 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from voiceleak.report.aggregate import analysis
-from voiceleak.report.analyses.common import answered, by_cell, pct, section_html
-from voiceleak.report.html import section
+from voiceleak.analysis.aggregate import analysis
+from voiceleak.analysis.common import answered, by_cell
 from voiceleak.scoring.metrics import rate
 from voiceleak.types import Outcome, SampleRecord
 
@@ -74,21 +73,3 @@ def repeats(records: Sequence[SampleRecord], header: dict[str, Any]) -> list[dic
             "majority_vote": majority_vote(members),
         })
     return rows
-
-
-@section("repeats")
-def repeats_section(results: dict[str, Any]) -> str:
-    rows: list[list[object]] = []
-    for row in results.get("analyses", {}).get("repeats") or []:
-        vote = row["majority_vote"]
-        mean = "n/a" if row["mean_accuracy"] is None else f"{row['mean_accuracy'] * 100:.1f}"
-        sd = "n/a" if row["sd_accuracy"] is None else f"{row['sd_accuracy'] * 100:.1f}"
-        rows.append([row["model"], row["task"], row["transform"], row["n_repeats"], mean, sd,
-                     pct(vote["accuracy"]), vote["n_voted"], vote["n_ties"], vote["n_no_answer"]])
-    return section_html(
-        "Repeats",
-        "Accuracy of committed answers in each repeat: mean and standard deviation across repeats. Majority "
-        "vote per clip over its committed answers; ties give no vote and are counted, as are clips whose "
-        "repeats all declined; 95% interval over speakers.",
-        ["model", "task", "transform", "repeats", "mean acc. %", "sd (pts)", "majority-vote acc. %",
-         "voted", "ties", "no answer"], rows)

@@ -14,23 +14,17 @@ from typing import Any
 
 import numpy as np
 
-from voiceleak.report.aggregate import Declared, analysis
-from voiceleak.report.analyses.common import (
+from voiceleak.analysis.aggregate import Declared, analysis
+from voiceleak.analysis.common import (
     REAL_AUDIO,
     adjust,
     by_cell,
-    p_value,
     paired,
     pairs,
-    pct,
     rate,
-    section_html,
-    share,
     task_classes,
     valid,
 )
-from voiceleak.report.console import interval_text
-from voiceleak.report.html import section
 from voiceleak.scoring.metrics import rate as metric_rate
 from voiceleak.scoring.refusal import NO_AUDIO
 from voiceleak.scoring.stats import speaker_units
@@ -113,30 +107,3 @@ def _over_blind(real: Sequence[SampleRecord], blind: Sequence[SampleRecord]) -> 
     compared = paired(matched, "correct")
     return {"n_pairs": compared["n_pairs"], "accuracy_real": compared["second"],
             "accuracy_blind": compared["first"], "difference": compared["difference"]}
-
-
-@section("blind")
-def blind_section(results: dict[str, Any]) -> str:
-    rows = []
-    for row in results.get("analyses", {}).get("blind") or []:
-        over = row.get("leakage_over_blind") or {}
-        rows.append([row["model"], row["task"], row["transform"], row["n_valid"], pct(row["refusal_rate"]),
-                     pct(row["commitment_rate"]), row["top_guess"] or "n/a", pct(row["top_share"]),
-                     _entropy_text(row["entropy"]), share(over.get("accuracy_real")),
-                     share(over.get("accuracy_blind")), pct(over.get("difference"), signed=True),
-                     p_value(over.get("difference")), over.get("n_pairs", 0), row["n_audio_substituted"]])
-    return section_html(
-        "Blind controls",
-        "The audio replaced by silence, noise, nothing, or another speaker's clip. Refusal and commitment "
-        "rates are over valid replies; top guess share and normalised entropy (log2 entropy / log2 classes: "
-        "0 = always the same guess, 1 = uniform) are over committed guesses. Leakage over blind = accuracy "
-        "with the real audio minus accuracy blind on the same clips (correct over valid replies): the mean "
-        "over speakers of each speaker's paired difference, 95% t interval over speakers and its t test, "
-        "Holm-adjusted across the table (each interval at the level that agrees with its adjusted p).",
-        ["model", "task", "control", "n", "refusal %", "commitment %", "top guess", "top share %",
-         "entropy", "acc. real %", "acc. blind %", "leakage over blind", "p (Holm)", "pairs",
-         "audio substituted"], rows)
-
-
-def _entropy_text(entropy: dict[str, Any] | None) -> str:
-    return interval_text(entropy, scale=1.0, digits=2)

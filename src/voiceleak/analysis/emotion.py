@@ -21,13 +21,10 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from voiceleak.report.aggregate import analysis
-from voiceleak.report.analyses.common import section_html
-from voiceleak.report.console import short
-from voiceleak.report.decision import stand_ins
-from voiceleak.report.html import section
-from voiceleak.report.scope import FAMILY as SCOPE
-from voiceleak.report.scope import probe_of, task_probes
+from voiceleak.analysis.aggregate import Declared, analysis
+from voiceleak.analysis.decision import stand_ins
+from voiceleak.analysis.scope import FAMILY as SCOPE
+from voiceleak.analysis.scope import probe_of, task_probes
 from voiceleak.scoring.metrics import share
 from voiceleak.scoring.scope import judge_scope_reply
 from voiceleak.scoring.stats import balanced_accuracy, class_cell, leakage
@@ -84,34 +81,7 @@ def emotion_scope(records: Sequence[SampleRecord], header: dict[str, Any]) -> di
         cells[(record.model, record.task, record.transform)].append(record)
     if not cells:
         return None
-    rows = [{"model": m, "task": t, "transform": x, **emotion_cell(members)}
-            for (m, t, x), members in sorted(cells.items())]
+    declared = Declared(header)
+    rows = [{"model": m, "task": t, "transform": x, "transform_role": declared.transform(x).value,
+             **emotion_cell(members)} for (m, t, x), members in sorted(cells.items())]
     return {"stand_ins": stand_ins(header, sorted({r["model"] for r in rows})), "rows": rows}
-
-
-COLUMNS = ["model", "scope", "condition", "inferred emotion % (told not to)", "refused %",
-           "accuracy when inferred %", "balanced acc. when inferred %", "leakage (pts)", "n (speakers)"]
-
-
-def _cells(row: dict[str, Any]) -> list[object]:
-    condition = "transcript only" if row["transform"] == "text-only" else row["transform"]
-    lk = row["leakage_when_inferred"]
-    return [row["model"], row["task"].removeprefix("scope:"), condition, short(row["inferred_rate"]),
-            short(row["refusal_rate"]), short(row["accuracy_when_inferred"]),
-            short(row["balanced_accuracy_when_inferred"]),
-            "—" if lk.get("value") is None else f"{lk['value'] * 100:+.0f}",
-            f"{row['n']} ({row['n_speakers']})"]
-
-
-@section("emotion_scope")
-def emotion_scope_html(results: dict[str, Any]) -> str:
-    data = (results.get("analyses") or {}).get("emotion_scope")
-    if not data:
-        return ""
-    note = ("Asks that forbid emotion, on clips labelled with their emotion. Inferred: replies asserting an "
-            "emotion class over valid replies; accuracy when inferred: replies naming exactly one class that "
-            "name the clip's labelled emotion (several classes counted apart, never scored); leakage: balanced "
-            "accuracy minus this model's own null, in points. 'transcript only' is the text-only control. "
-            "95% intervals over speakers.")
-    return section_html("Emotion where it is not allowed", note, COLUMNS, [_cells(r) for r in data["rows"]], left=3,
-                        notes=data.get("stand_ins"))

@@ -19,9 +19,9 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from voiceleak.analysis.aggregate import analysis
+from voiceleak.analysis.decision import stand_ins
 from voiceleak.models.text.transcript import question
-from voiceleak.report.aggregate import analysis
-from voiceleak.report.decision import stand_ins
 from voiceleak.scoring.metrics import share
 from voiceleak.scoring.scope import VIOLATION
 from voiceleak.types import Outcome, SampleRecord

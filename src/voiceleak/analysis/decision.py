@@ -29,10 +29,10 @@ from typing import Any
 
 import numpy as np
 
+from voiceleak.analysis.aggregate import Declared, analysis
 from voiceleak.corpus.manifest import iter_manifest
 from voiceleak.models.base import Role
 from voiceleak.models.text.transcript import extract
-from voiceleak.report.aggregate import Declared, analysis
 from voiceleak.scoring.stats import adjust_family, group_gap, stratified
 from voiceleak.transforms.base import TransformRole
 from voiceleak.types import Clip, Outcome, SampleRecord
