@@ -3,8 +3,7 @@
 Each module registers its analysis with `aggregate.analysis`; importing this package registers them
 all, so every entry point computes the same set. The order of the imports is the order of the
 analyses in results.json. What a figure looks like on a page or a terminal is `voiceleak.report`'s
-business (one section per analysis in `report.sections` and the `*_view` modules); nothing here
-imports it (tests/test_layering.py).
+business (one section per analysis in `report.sections`); nothing here imports it (tests/test_layering.py).
 """
 # The order of the registering imports below is the order of the output: not sorted.
 # isort: skip_file

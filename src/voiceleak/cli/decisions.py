@@ -24,7 +24,7 @@ from voiceleak.cli.options import (
     TextOnly,
 )
 from voiceleak.cli.study import run_study
-from voiceleak.report.decision_view import print_decisions
+from voiceleak.report.sections.decision import print_decisions
 from voiceleak.runner.plan import RunConfig
 from voiceleak.runner.run import RunOptions
 from voiceleak.studies.decisions import decisions_plan, study_tasks

@@ -15,8 +15,8 @@ from voiceleak.cli.study import run_study
 from voiceleak.corpus.demo import demo_manifest
 from voiceleak.corpus.manifest import load_manifest
 from voiceleak.report.console import print_summary
-from voiceleak.report.decision_view import print_decisions
 from voiceleak.report.html import refresh_audit
+from voiceleak.report.sections.decision import print_decisions
 from voiceleak.runner.plan import RunConfig
 from voiceleak.runner.run import RunOptions
 from voiceleak.studies.base import plain_run

@@ -28,8 +28,8 @@ from voiceleak.cli.options import (
 from voiceleak.cli.study import run_study
 from voiceleak.corpus.manifest import load_manifest
 from voiceleak.report.console import print_summary
-from voiceleak.report.identity_view import print_identity
-from voiceleak.report.privilege_view import print_privilege
+from voiceleak.report.sections.identity import print_identity
+from voiceleak.report.sections.privilege import print_privilege
 from voiceleak.runner.run import RunOptions
 from voiceleak.studies.privilege import PrivilegeStudy, plan_study
 

@@ -2,8 +2,8 @@
 
 The figures come from `voiceleak.analysis` (computation, which registers every analysis itself);
 this package is their presentation. Importing it registers every HTML section (`html.section`), so
-every entry point — the command line, `voiceleak.report(run_dir)`, a notebook — reports the same set.
-The imports below are that list; their order is the order of the sections in report.html.
+every entry point — the command line, `voiceleak.report(run_dir)`, a notebook — reports the same set
+(`report.sections` lists them, in their order on the page).
 
 `voiceleak.report` is this package (so `voiceleak.report.html` is the HTML module) and is also
 callable: `voiceleak.report(run_dir)` rebuilds a run's results and pages, as documented. A module
@@ -12,9 +12,6 @@ does; it forwards to `report.build.write_report`, the typed entry point (use tha
 checker reads the call). The alternative, a function named `report` in `voiceleak`, hides the
 subpackage: `import voiceleak.report.html` then `voiceleak.report.html` fails.
 """
-# The order of the registering imports below is the order of the output: not sorted.
-# isort: skip_file
-
 from __future__ import annotations
 
 import sys
@@ -22,14 +19,7 @@ import types
 from pathlib import Path
 from typing import Any
 
-# Registration: each module registers its analysis and/or section on import.
-from voiceleak.report import (  # noqa: F401  (the imports register, in this order)
-    sections,
-    decision_view,
-    hearsay_view,
-    identity_view,
-    privilege_view,
-)
+from voiceleak.report import sections  # noqa: F401  (the import registers every section)
 from voiceleak.report.build import write_report
 
 __all__ = ["write_report"]

@@ -1,6 +1,6 @@
-"""One HTML section of report.html per analysis of `voiceleak.analysis` (each registers itself with
-`report.html.section`); the larger studies' sections and terminal tables are the `report.*_view`
-modules. Importing this package registers these sections, in this order on the page."""
+"""The sections of report.html, one module per analysis of `voiceleak.analysis` (the studies' modules
+also print their terminal tables); each registers itself with `report.html.section`. Importing this
+package registers them, in this order on the page."""
 # The order of the registering imports below is the order of the output: not sorted.
 # isort: skip_file
 
@@ -14,5 +14,9 @@ from voiceleak.report.sections import (  # noqa: F401  (the imports register, in
     emotion,
     verify,
     words_voice,
+    decision,
     defenses,
+    hearsay,
+    identity,
+    privilege,
 )

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from voiceleak.report.html import esc, section, table_html
-from voiceleak.report.privilege_view import fmt
+from voiceleak.report.sections.privilege import fmt
 from voiceleak.transforms.base import IDENTITY
 
 COLUMNS = ("model", "clips", "length", "refused", "accuracy (non-refusals)", "accuracy (all)",
