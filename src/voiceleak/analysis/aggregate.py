@@ -11,16 +11,14 @@ Every cell carries them, so views never read a component's name for its meaning.
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from voiceleak.atomic import atomic_write_text
 from voiceleak.models.base import Architecture, Role
-from voiceleak.runner.log import RESULTS, RunLog, finite
+from voiceleak.runner.log import RunLog
 from voiceleak.scoring.judgments import apply_judgments
 from voiceleak.scoring.metrics import grouped, summarize
 from voiceleak.spec import SpecError, parse_spec
@@ -162,12 +160,3 @@ def load_records(run_dir: Path | str) -> tuple[list[SampleRecord], dict[str, Any
     header = log.read_header()
     # A judge's verdicts (`voiceleak judge`) replace UNPARSEABLE outcomes only; no judgments, no change.
     return apply_judgments(run_dir, list(log.records()), header)
-
-
-def write_results(run_dir: Path | str, results: dict[str, Any]) -> Path:
-    """results.json, written atomically (a full disk leaves the old file, never half of a new one) and
-    valid JSON (a NaN becomes null)."""
-    path = Path(run_dir) / RESULTS
-    atomic_write_text(path, json.dumps(finite(results), indent=2, default=str, allow_nan=False))
-    return path
-
