@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import signal as posix_signal
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +19,17 @@ from voiceleak.models.base import LocalModel, build_model, models
 from voiceleak.types import Request, Response
 
 RATE = 16_000
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Give Ctrl-C back to a suite started with SIGINT ignored. A script that starts `make test` in the
+    background without job control (`make test &`, nohup) makes it ignore SIGINT; Python then installs
+    no KeyboardInterrupt handler, and an ignored SIGINT survives exec into every child. The tests that
+    stop a run with Ctrl-C (tests/test_runner.py, tests/test_judge.py) would wait for a stop that never
+    comes. A caught signal is reset to the default in exec'd children, so this covers them too."""
+    main = threading.current_thread() is threading.main_thread()
+    if main and posix_signal.getsignal(posix_signal.SIGINT) is posix_signal.SIG_IGN:
+        posix_signal.signal(posix_signal.SIGINT, posix_signal.default_int_handler)
 
 
 def voice_like(f0: float, seconds: float, seed: int, rate: int = RATE) -> np.ndarray:
