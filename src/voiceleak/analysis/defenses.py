@@ -1,4 +1,5 @@
-"""The privacy-utility table and trade-off curves of `voiceleak defend`.
+"""The figures of `voiceleak defend`: the privacy-utility table (report.sections.defenses prints it and
+draws its trade-off curves).
 
 Privacy of an attribute is the class-balanced accuracy over every valid reply, refusals and
 unparseable replies counting as not correct: what a deployment reveals per question asked (a
@@ -111,5 +112,3 @@ def defense_table(records: Sequence[SampleRecord], header: dict[str, Any]) -> di
             "utility_task": defend.get("utility_task"), "asr": header.get("models", {}).get(asr),
             "settings": defend.get("settings", {}), "rows": rows}
 
-
-# -- flat rows shared by the console and the HTML table -------------------------------------------

@@ -76,14 +76,6 @@ def load_preset(name: str) -> Preset:
                   controls=tuple(data.get("controls") or ()), decoding=data.get("decoding") or {})
 
 
-def setting_of(task: str, settings: Mapping[str, str]) -> str:
-    """The preset setting a task name belongs to ("main", "defense", ...), or its prompt set."""
-    for name, prompts in settings.items():
-        if f"prompts={prompts}" in task:
-            return name
-    return task.split("prompts=", 1)[1] if "prompts=" in task else "direct"
-
-
 def preset_summary(preset: Preset, labelled: Sequence[str]) -> str:
     asked = [a for a in preset.attributes if a in labelled]
     skipped = [a for a in preset.attributes if a not in labelled]

@@ -13,6 +13,8 @@ from voiceleak.report.console import short
 from voiceleak.report.html import esc, figure_tag, section, table_html
 from voiceleak.transforms.base import IDENTITY
 
+# -- flat rows shared by the console and the HTML table -------------------------------------------
+
 
 def _columns(data: dict[str, Any]) -> list[str]:
     columns = ["defense"]

@@ -9,8 +9,6 @@ from typing import Any
 from voiceleak.report.html import section
 from voiceleak.report.sections.common import p_value, pct, section_html, share
 
-DEFENSE, UNDEFENDED = "hearsay-defense", "hearsay-main"
-
 
 def _rows(rows: Sequence[dict[str, Any]]) -> list[list[object]]:
     out: list[list[object]] = []
