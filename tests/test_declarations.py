@@ -175,8 +175,8 @@ def test_a_cell_leads_with_the_first_metric_its_task_declared() -> None:
     assert cells["identity"]["headline"] == "accuracy" and cells["attribute:sex"]["headline"] == "leakage"
     typed = {c.task: c for c in parse_results(json.loads(json.dumps(results, default=str)), Path("r.json")).cells}
     assert headline(typed["identity"])[0] == "accuracy" and headline(typed["attribute:sex"])[0] == "leakage"
-    rows = {row: cell for row, cell in zip(summary_tables(results)[0].columns[0].cells,
-                                           summary_tables(results)[0].columns[3].cells, strict=True)}
+    table = summary_tables(results)[0]
+    rows = dict(zip(table.columns[0].cells, table.columns[3].cells, strict=True))
     assert str(rows["identity"]).startswith("acc. 100") and str(rows["sex"]).startswith("+")
     # a header written before tasks declared metrics: leakage, as the report led with then
     assert Declared({}).metrics("attribute:sex")[0] == "leakage"

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from voiceleak.models.base import Architecture, Role
+from voiceleak.results.schema import LEGACY_HEADLINES, headline_of
 from voiceleak.runner.log import RunLog
 from voiceleak.scoring.judgments import apply_judgments
 from voiceleak.scoring.metrics import grouped, summarize
@@ -50,15 +51,6 @@ _LEGACY_ROLES = {"baseline": Role.CALIBRATION, "supervised probe": Role.PROBE}
 #: transform families that were controls before transforms declared a role (sampled: a control at a temperature)
 _LEGACY_CONTROLS = {"blind": TransformRole.CONTROL, "sampled": TransformRole.CONTROL,
                     "text-only": TransformRole.WORDS_ONLY}
-
-
-#: what the report led with before tasks declared their metrics
-_LEGACY_METRICS = ("leakage", "value", "accuracy_all")
-
-
-def headline(declared: Sequence[str], metrics: Mapping[str, Any]) -> str | None:
-    """The cell's headline: the first figure its task declared that the cell has (None: none has)."""
-    return next((name for name in declared if metrics.get(name) is not None), None)
 
 
 def _legacy_model(described: Mapping[str, Any]) -> tuple[Role, Architecture]:
@@ -103,7 +95,7 @@ class Declared:
         """The figures `task` declared for its cells, headline first (a header written before tasks
         declared them: leakage, else the task's own value, as the report led with then)."""
         described = (self.header.get("tasks") or {}).get(task) or {}
-        return tuple(described.get("metrics") or _LEGACY_METRICS)
+        return tuple(described.get("metrics") or LEGACY_HEADLINES)
 
     def transform(self, name: str) -> TransformRole:
         described = (self.header.get("transforms") or {}).get(name) or {}
@@ -145,7 +137,7 @@ def aggregate(records: Sequence[SampleRecord], header: dict[str, Any], resamples
             "model": model, "task": task, "transform": transform, "target": target, "family": members[0].family,
             "role": model_role.value, "architecture": architecture.value,
             "transform_role": declared.transform(transform).value,
-            "headline": headline(declared.metrics(task), metrics), "metrics": metrics,
+            "headline": headline_of(declared.metrics(task), metrics), "metrics": metrics,
             "by_group": {label: grouped(members, label) for label in labels},
         })
     return {

@@ -15,6 +15,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from voiceleak.results.schema import LEGACY_HEADLINES, headline_of
 from voiceleak.transforms.base import IDENTITY, TransformRole
 
 
@@ -111,7 +112,7 @@ def _cell_text(cell: Mapping[str, Any]) -> str:
     """The cell's headline figure (its task declared it; "leakage" for a closed-set attribute), then
     how many replies were refused or failed."""
     metrics = cell["metrics"]
-    name = cell.get("headline") or ("leakage" if metrics.get("leakage") is not None else "value")
+    name = cell.get("headline") or headline_of(LEGACY_HEADLINES, metrics) or "value"
     figure = metrics.get(name)
     text = compact(figure) if name == "leakage" else _HEADLINE_LABELS.get(name, f"{name} ") + short(figure)
     extras = []

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import fields
 from typing import TYPE_CHECKING, Any
 
-from voiceleak.results.schema import Cell, Figure, Results
+from voiceleak.results.schema import LEGACY_HEADLINES, Cell, Figure, Results, headline_of
 from voiceleak.types import SampleRecord
 
 if TYPE_CHECKING:
@@ -41,15 +41,9 @@ def _scaled(value: float | None) -> float | None:
 def headline(cell: Cell) -> tuple[str, Figure | None]:
     """The figure the report leads with for a cell: the cell's declared headline (the first of its task's
     metrics it has); a file written before tasks declared them: leakage, else the task's own value."""
-    metrics = cell.metrics
-    declared = getattr(metrics, cell.headline, None) if cell.headline else None
-    if isinstance(declared, Figure):
-        return str(cell.headline), declared
-    if metrics.leakage is not None:
-        return "leakage", metrics.leakage
-    if metrics.value is not None:
-        return "value", metrics.value
-    return "accuracy_all", metrics.accuracy_all
+    figures = {name: value for name, value in cell.metrics if isinstance(value, Figure)}
+    name = cell.headline if cell.headline in figures else headline_of(LEGACY_HEADLINES, figures)
+    return (name, figures[name]) if name else ("accuracy_all", cell.metrics.accuracy_all)
 
 
 def cell_row(cell: Cell) -> dict[str, Any]:

@@ -10,7 +10,7 @@ core writes them) carries its interval (`low`, `high`), its unit of evidence and
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -19,6 +19,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 RESULTS_SCHEMA_VERSION = 2
 #: header.json: 1 = the header as the runner has always written it (with or without `schema_version`)
 HEADER_SCHEMA_VERSION = 1
+
+#: what a cell led with before tasks declared their metrics (a header or results file without the
+#: declaration): leakage, else the task's own value (a WER), else accuracy over every reply
+LEGACY_HEADLINES = ("leakage", "value", "accuracy_all")
+
+
+def headline_of(declared: Sequence[str], metrics: Mapping[str, Any]) -> str | None:
+    """A cell's headline: the first of the `declared` metric names the cell has a figure for."""
+    return next((name for name in declared if metrics.get(name) is not None), None)
 
 
 class Open(BaseModel):
