@@ -84,10 +84,9 @@ def defense_table(records: Sequence[SampleRecord], header: dict[str, Any]) -> di
     if not defend:
         return None
     cells: dict[tuple[str, str, str], list[SampleRecord]] = defaultdict(list)
-    for record in records:
-        cells[(record.model, record.task, record.transform)].append(record)
     attacks: dict[str, list[SampleRecord]] = defaultdict(list)
-    for record in records:
+    for record in records:  # one pass: a defend run's log holds every trial of every attacker
+        cells[(record.model, record.task, record.transform)].append(record)
         if record.model == ATTACKER:
             attacks[record.transform].append(record)
     models = list(dict.fromkeys([defend["model"], defend["probe"]]))
